@@ -1,0 +1,142 @@
+"""Create an invented neighbourhood to try the site with. Running it again changes nothing."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from events import services
+from events.enums import OrganisationKind, SchoolPhase, SessionKind
+from events.forms import ARTISTS_GROUP
+from events.models import Neighbourhood, Organisation, Programme, Venue
+
+DEMO_PASSWORD = "together-demo-2026"  # noqa: S105 -- published on purpose, DEBUG only
+NEIGHBOURHOOD = "Millbrook and Riverside"
+PROGRAMME_TITLE = "Better Together in Millbrook"
+SCHOOLS = [
+    ("Millbrook Primary School", SchoolPhase.PRIMARY),
+    ("St Anne's CE Primary School", SchoolPhase.PRIMARY),
+    ("Riverside Nursery School", SchoolPhase.NURSERY),
+]
+OTHERS = [
+    ("Millbrook Children's Centre", OrganisationKind.CHILDRENS_CENTRE),
+    ("Riverside Tenants' Association", OrganisationKind.VOLUNTARY_GROUP),
+    ("Millbrook Food Pantry", OrganisationKind.VOLUNTARY_GROUP),
+    ("Polish Saturday School", OrganisationKind.VOLUNTARY_GROUP),
+    ("Riverside Youth Club", OrganisationKind.VOLUNTARY_GROUP),
+    ("Al-Noor Mosque Women's Group", OrganisationKind.FAITH_GROUP),
+    ("Health Visiting Team", OrganisationKind.STATUTORY_AGENCY),
+]
+USERS = [
+    # username, first name, last name, role
+    ("facilitator", "Fatima", "Hussain", "facilitator"),
+    ("coordinator", "Colin", "Edwards", "coordinator"),
+    ("artist", "Aisha", "Okafor", "artist"),
+    ("admin", "Ada", "Admin", "admin"),
+]
+
+
+def slug_email(name: str) -> str:
+    letters = "".join(ch for ch in name.lower() if ch.isalnum() or ch == " ")
+    return f"hello@{letters.replace(' ', '-')}.example"
+
+
+class Command(BaseCommand):
+    help = "Create an invented neighbourhood, organisations, a venue, demo users and a programme."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even though DEBUG is off. The demo accounts share one published password.",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, allow_production: bool = False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "seed_demo creates accounts with a published password, so it only runs with DEBUG=1 "
+                "(or --allow-production)."
+            )
+        users = {role: self.demo_user(username, first, last, role) for username, first, last, role in USERS}
+        neighbourhood, _ = Neighbourhood.objects.get_or_create(
+            name=NEIGHBOURHOOD,
+            defaults={"description": "An invented neighbourhood for trying Better Together."},
+        )
+        neighbourhood.facilitators.add(users["facilitator"])
+        schools = [
+            Organisation.objects.get_or_create(
+                neighbourhood=neighbourhood,
+                name=name,
+                defaults={
+                    "kind": OrganisationKind.SCHOOL,
+                    "school_phase": phase,
+                    "contact_email": slug_email(name),
+                    "address": f"{name}, Millbrook",
+                },
+            )[0]
+            for name, phase in SCHOOLS
+        ]
+        schools[0].coordinators.add(users["coordinator"])
+        for name, kind in OTHERS:
+            Organisation.objects.get_or_create(
+                neighbourhood=neighbourhood,
+                name=name,
+                defaults={"kind": kind, "contact_email": slug_email(name), "address": "Millbrook"},
+            )
+        venue, _ = Venue.objects.get_or_create(
+            neighbourhood=neighbourhood,
+            name="Millbrook Community Centre",
+            defaults={
+                "address": "12 Station Road\nMillbrook\nMB1 2AB",
+                "capacity": 40,
+                "step_free_access": True,
+                "accessible_toilet": True,
+                "hearing_loop": True,
+                "parking": True,
+                "public_transport": "Buses 12 and 47 stop outside. Five minutes' walk from Millbrook station.",
+            },
+        )
+        programme = Programme.objects.filter(neighbourhood=neighbourhood, title=PROGRAMME_TITLE).first()
+        if programme is None:
+            programme = services.create_programme(
+                neighbourhood=neighbourhood,
+                title=PROGRAMME_TITLE,
+                key_question=(
+                    "What would make Millbrook a place where every child can thrive, "
+                    "and what could we do about it together?"
+                ),
+                first_date=timezone.localdate() + timedelta(days=28),
+                venue=venue,
+                schools=schools,
+                created_by=users["facilitator"],
+            )
+            programme.sessions.get(kind=SessionKind.ALL_DAY).artists.add(users["artist"])
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo ready: {neighbourhood} with the programme “{programme}”.")
+        )
+        self.stdout.write(f"Sign in at {settings.SITE_URL}/accounts/login/ with password {DEMO_PASSWORD} as:")
+        for username, first, last, role in USERS:
+            self.stdout.write(f"  {username:<12} {first} {last} ({role})")
+
+    def demo_user(self, username: str, first: str, last: str, role: str):
+        user, created = get_user_model().objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@bettertogether.example",
+                "is_staff": role == "admin",
+                "is_superuser": role == "admin",
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        if role == "artist":
+            user.groups.add(Group.objects.get_or_create(name=ARTISTS_GROUP)[0])
+        return user

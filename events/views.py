@@ -1,0 +1,320 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
+from rules.contrib.views import PermissionRequiredMixin
+
+from bettertogether.permissions import object_permission_required
+
+from . import services
+from .forms import (
+    ChecklistFormSet,
+    OrganisationForm,
+    ProgrammeCreateForm,
+    ProgrammeUpdateForm,
+    SessionForm,
+    VenueForm,
+)
+from .models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue
+
+UPCOMING_SESSIONS_SHOWN = 6
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    template_name = "events/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        programmes = list(
+            Programme.objects.visible_to(user)
+            .select_related("neighbourhood")
+            .with_first_date()
+            .annotate(open_items=Count("checklist", filter=Q(checklist__done=False), distinct=True))
+            .order_by("status", "title")
+        )
+        for programme in programmes:
+            programme.countdown = services.invitation_countdown(
+                programme=programme, first_date=programme.first_date
+            )
+        upcoming = (
+            Session.objects.visible_to(user)
+            .upcoming()
+            .select_related("programme", "venue")
+            .prefetch_related("artists")[:UPCOMING_SESSIONS_SHOWN]
+        )
+        neighbourhoods = (
+            Neighbourhood.objects.all()
+            if user.is_superuser
+            else Neighbourhood.objects.filter(facilitators=user)
+        )
+        return super().get_context_data(
+            programmes=programmes,
+            upcoming=upcoming,
+            neighbourhoods=neighbourhoods,
+            can_add_programme=user.has_perm("events.add_programme"),
+            **kwargs,
+        )
+
+
+class NeighbourhoodDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "events.view_neighbourhood"
+    model = Neighbourhood
+    template_name = "events/neighbourhood_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            organisations=self.object.organisations.all(),
+            venues=self.object.venues.all(),
+            **kwargs,
+        )
+
+
+class NeighbourhoodChildCreateView(PermissionRequiredMixin, CreateView):
+    """Adds an organisation or a venue to the neighbourhood named in the URL."""
+
+    permission_required = "events.change_neighbourhood"
+    template_name = "events/form_page.html"
+    success_message = ""
+
+    @cached_property
+    def neighbourhood(self) -> Neighbourhood:
+        return get_object_or_404(Neighbourhood, pk=self.kwargs["pk"])
+
+    def get_permission_object(self):
+        return self.neighbourhood
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "neighbourhood": self.neighbourhood}
+
+    def form_valid(self, form):
+        self.object = form.save()
+        messages.success(self.request, self.success_message % {"name": self.object})
+        return redirect(self.neighbourhood)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cancel_url=self.neighbourhood.get_absolute_url(), **kwargs)
+
+
+class NeighbourhoodChildUpdateView(PermissionRequiredMixin, UpdateView):
+    permission_required = "events.change_neighbourhood"
+    template_name = "events/form_page.html"
+    success_message = ""
+
+    def get_permission_object(self):
+        return self.get_object().neighbourhood
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "neighbourhood": self.object.neighbourhood}
+
+    def form_valid(self, form):
+        self.object = form.save()
+        messages.success(self.request, self.success_message % {"name": self.object})
+        return redirect(self.object.neighbourhood)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cancel_url=self.object.neighbourhood.get_absolute_url(), **kwargs)
+
+
+class OrganisationCreateView(NeighbourhoodChildCreateView):
+    model = Organisation
+    form_class = OrganisationForm
+    success_message = _("%(name)s is now in the directory.")
+    extra_context = {"title": _("Add an organisation"), "multipart": True}
+
+
+class OrganisationUpdateView(NeighbourhoodChildUpdateView):
+    model = Organisation
+    form_class = OrganisationForm
+    success_message = _("Saved the changes to %(name)s.")
+    extra_context = {"title": _("Edit organisation"), "multipart": True}
+
+
+class VenueCreateView(NeighbourhoodChildCreateView):
+    model = Venue
+    form_class = VenueForm
+    success_message = _("%(name)s is now in the directory.")
+    extra_context = {"title": _("Add a venue")}
+
+
+class VenueUpdateView(NeighbourhoodChildUpdateView):
+    model = Venue
+    form_class = VenueForm
+    success_message = _("Saved the changes to %(name)s.")
+    extra_context = {"title": _("Edit venue")}
+
+
+@object_permission_required(
+    "events.view_organisation", lambda request, pk: get_object_or_404(Organisation, pk=pk)
+)
+def organisation_logo(request: HttpRequest, pk: int) -> FileResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not organisation.logo:
+        raise Http404
+    return FileResponse(organisation.logo.open("rb"), content_type="image/png")
+
+
+class ProgrammeCreateView(PermissionRequiredMixin, FormView):
+    permission_required = "events.add_programme"
+    form_class = ProgrammeCreateForm
+    template_name = "events/programme_form.html"
+    extra_context = {"title": _("Plan a new programme")}
+
+    def get_permission_object(self):
+        return None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        programme = services.create_programme(created_by=self.request.user, **form.cleaned_data)
+        messages.success(
+            self.request,
+            _("Your programme is ready, with four sessions and a planning checklist. Check the dates below."),
+        )
+        return redirect(programme)
+
+
+class ProgrammeMixin(PermissionRequiredMixin):
+    """Loads the programme named by the URL's pk once and checks the view's permission against it."""
+
+    @cached_property
+    def programme(self) -> Programme:
+        return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=self.kwargs["pk"])
+
+    def get_permission_object(self):
+        return self.programme
+
+    def get_object(self, queryset=None):
+        return self.programme
+
+
+class ProgrammeDetailView(ProgrammeMixin, DetailView):
+    permission_required = "events.view_programme"
+    template_name = "events/programme_detail.html"
+    context_object_name = "programme"
+
+    def get_context_data(self, **kwargs):
+        programme = self.programme
+        sessions = list(programme.sessions.select_related("venue").prefetch_related("artists"))
+        active = [session for session in sessions if not session.is_cancelled]
+        checklist = list(programme.checklist.in_order())
+        return super().get_context_data(
+            sessions=sessions,
+            countdown=services.invitation_countdown(
+                programme=programme, first_date=min((s.date for s in active), default=None)
+            ),
+            open_items=[item for item in checklist if not item.done],
+            checklist_total=len(checklist),
+            schools=programme.schools.all(),
+            facilitators=programme.facilitators.all(),
+            can_change=self.request.user.has_perm("events.change_programme", programme),
+            **kwargs,
+        )
+
+
+class ProgrammeUpdateView(ProgrammeMixin, UpdateView):
+    permission_required = "events.change_programme"
+    form_class = ProgrammeUpdateForm
+    template_name = "events/form_page.html"
+    extra_context = {"title": _("Edit programme")}
+
+    def form_valid(self, form):
+        programme = form.save()
+        messages.success(self.request, _("Saved the changes to the programme."))
+        return redirect(programme)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cancel_url=self.programme.get_absolute_url(), **kwargs)
+
+
+class ChecklistView(ProgrammeMixin, TemplateView):
+    permission_required = "events.change_programme"
+    template_name = "events/checklist.html"
+
+    def get_formset(self) -> ChecklistFormSet:
+        queryset = ChecklistItem.objects.filter(programme=self.programme).in_order()
+        return ChecklistFormSet(self.request.POST or None, queryset=queryset)
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(formset=self.get_formset()))
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        formset = self.get_formset()
+        if not formset.is_valid():
+            return self.render_to_response(self.get_context_data(formset=formset))
+        services.update_checklist(
+            programme=self.programme,
+            answers={
+                form.instance.key: (form.cleaned_data["done"], form.cleaned_data["note"]) for form in formset
+            },
+        )
+        messages.success(request, _("Saved the checklist."))
+        return redirect(self.programme)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(programme=self.programme, **kwargs)
+
+
+class SessionCreateView(ProgrammeMixin, CreateView):
+    permission_required = "events.change_programme"
+    form_class = SessionForm
+    template_name = "events/form_page.html"
+    extra_context = {"title": _("Add a session")}
+
+    def get_object(self, queryset=None):
+        return None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": Session(programme=self.programme)}
+
+    def form_valid(self, form):
+        session = services.save_session(session=form.save(commit=False), artists=form.cleaned_data["artists"])
+        messages.success(self.request, _("Added session %(order)s.") % {"order": session.order})
+        return redirect(self.programme)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cancel_url=self.programme.get_absolute_url(), **kwargs)
+
+
+class SessionUpdateView(PermissionRequiredMixin, UpdateView):
+    permission_required = "events.change_programme"
+    model = Session
+    form_class = SessionForm
+    template_name = "events/session_form.html"
+    queryset = Session.objects.select_related("programme__neighbourhood")
+
+    def get_permission_object(self):
+        return self.get_object().programme
+
+    def form_valid(self, form):
+        session = services.save_session(session=form.save(commit=False), artists=form.cleaned_data["artists"])
+        messages.success(
+            self.request, _("Saved the changes to session %(order)s.") % {"order": session.order}
+        )
+        return redirect(session.programme)
+
+
+def _session_programme(request: HttpRequest, pk: int) -> Programme:
+    return get_object_or_404(Session.objects.select_related("programme"), pk=pk).programme
+
+
+@require_POST
+@object_permission_required("events.change_programme", _session_programme)
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = services.cancel_session(session=get_object_or_404(Session, pk=pk))
+    messages.success(
+        request, _("The session on %(date)s is cancelled.") % {"date": date_format(session.date, "l j F")}
+    )
+    return redirect(session.programme)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the container health check: answers only when the database does."""
+    Programme.objects.exists()
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,103 @@
+"""Every URL name in the project, how to build it from the test world, and who may open it.
+
+The permission matrix and the browser's accessibility scan both read this table, and a test checks it
+covers every name in the URLconf, so a new URL cannot be forgotten.
+"""
+
+import io
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
+
+from bettertogether.images import LOGO_LIMITS, normalise_image
+
+OK, REDIRECT, FORBIDDEN, NOT_ALLOWED = 200, 302, 403, 405
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    kwargs: object = None  # a function of the world returning the URL's kwargs
+    method: str = "get"
+    # role -> expected status; roles not named expect `default`
+    expect: dict = field(default_factory=dict)
+    default: int = FORBIDDEN
+    anonymous: int = REDIRECT
+    page: bool = True  # an HTML page worth scanning for accessibility
+
+    def status_for(self, role: str) -> int:
+        if role == "anonymous":
+            return self.anonymous
+        return self.expect.get(role, self.default)
+
+
+def _with_logo(world):
+    if not world.school.logo:
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 40), "teal").save(buffer, "PNG")
+        upload = ContentFile(buffer.getvalue(), name="logo.png")
+        world.school.logo.save("logo.png", normalise_image(upload, limits=LOGO_LIMITS))
+    return {"pk": world.school.pk}
+
+
+FACILITATORS = {"facilitator": OK, "admin": OK}
+SIGNED_IN = ["other_facilitator", "facilitator", "other_coordinator", "coordinator", "artist", "admin"]
+EVERYONE = {role: OK for role in SIGNED_IN}
+
+ROUTES = [
+    Route("login", expect={}, default=REDIRECT, anonymous=OK),
+    Route("logout", method="post", default=REDIRECT, page=False),
+    Route("healthz", default=OK, anonymous=OK, page=False),
+    Route("events:dashboard", expect=EVERYONE),
+    Route("events:neighbourhood_detail", lambda w: {"pk": w.neighbourhood.pk}, expect=FACILITATORS),
+    Route("events:organisation_create", lambda w: {"pk": w.neighbourhood.pk}, expect=FACILITATORS),
+    Route("events:organisation_update", lambda w: {"pk": w.school.pk}, expect=FACILITATORS),
+    Route(
+        "events:organisation_logo",
+        _with_logo,
+        expect={**FACILITATORS, "coordinator": OK},
+        page=False,
+    ),
+    Route("events:venue_create", lambda w: {"pk": w.neighbourhood.pk}, expect=FACILITATORS),
+    Route("events:venue_update", lambda w: {"pk": w.venue.pk}, expect=FACILITATORS),
+    Route("events:programme_create", expect={**FACILITATORS, "other_facilitator": OK}),
+    Route(
+        "events:programme_detail",
+        lambda w: {"pk": w.programme.pk},
+        expect={**FACILITATORS, "coordinator": OK, "artist": OK},
+    ),
+    Route("events:programme_update", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS),
+    Route("events:programme_checklist", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS),
+    Route("events:session_create", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS),
+    Route("events:session_update", lambda w: {"pk": w.session.pk}, expect=FACILITATORS),
+    Route(
+        "events:session_cancel",
+        lambda w: {"pk": w.session.pk},
+        method="post",
+        expect={"facilitator": REDIRECT, "admin": REDIRECT},
+        page=False,
+    ),
+]
+ROUTES_BY_NAME = {route.name: route for route in ROUTES}
+
+
+def project_url_names() -> set[str]:
+    """Every named URL in the URLconf except Django's admin, which has its own permissions."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    continue
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
