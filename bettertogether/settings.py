@@ -197,6 +197,8 @@ else:
 # Security. SECURE=1 in production behind HTTPS turns on HSTS, secure cookies and the HTTPS redirect.
 SECURE = env_bool("SECURE")
 SECURE_SSL_REDIRECT = SECURE
+# The container health check calls /healthz/ over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
