@@ -9,6 +9,7 @@ from bettertogether.images import LOGO_LIMITS, accepted_formats_text, normalise_
 
 from .enums import ChecklistKey, OrganisationKind
 from .models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue
+from .templatetags.friendly import person
 
 ARTISTS_GROUP = "Artists"
 
@@ -185,7 +186,7 @@ class ProgrammeUpdateForm(forms.ModelForm):
             .objects.filter(facilitated_neighbourhoods=neighbourhood)
             .order_by("first_name", "username")
         )
-        self.fields["facilitators"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["facilitators"].label_from_instance = person
 
 
 class SessionForm(forms.ModelForm):
@@ -220,7 +221,7 @@ class SessionForm(forms.ModelForm):
         self.fields["artists"].queryset = (
             get_user_model().objects.filter(groups__name=ARTISTS_GROUP).order_by("first_name", "username")
         )
-        self.fields["artists"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["artists"].label_from_instance = person
 
     def clean_date(self):
         session_date = self.cleaned_data["date"]

@@ -29,7 +29,8 @@ def test_seed_demo_builds_the_demo_neighbourhood(db, settings, capsys):
     programme = Programme.objects.get()
     first = programme.sessions.order_by("order").first()
     assert first.kind == SessionKind.ALL_DAY
-    assert 26 <= (first.date - programme.created_at.date()).days <= 30
+    assert 26 <= (first.date - programme.created_at.date()).days <= 32
+    assert first.date.weekday() == 2  # a Wednesday: a school day
     output = capsys.readouterr().out
     for username in ["facilitator", "coordinator", "artist"]:
         assert username in output

@@ -1,6 +1,6 @@
 """Create an invented neighbourhood to try the site with. Running it again changes nothing."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,6 +38,11 @@ USERS = [
     ("artist", "Aisha", "Okafor", "artist"),
     ("admin", "Ada", "Admin", "admin"),
 ]
+
+
+def next_wednesday(day: date) -> date:
+    """Workshops fall on a school day: the first Wednesday on or after ``day``."""
+    return day + timedelta(days=(2 - day.weekday()) % 7)
 
 
 def slug_email(name: str) -> str:
@@ -110,7 +115,7 @@ class Command(BaseCommand):
                     "What would make Millbrook a place where every child can thrive, "
                     "and what could we do about it together?"
                 ),
-                first_date=timezone.localdate() + timedelta(days=28),
+                first_date=next_wednesday(timezone.localdate() + timedelta(days=26)),
                 venue=venue,
                 schools=schools,
                 created_by=users["facilitator"],

@@ -1,0 +1,24 @@
+"""Dates and times the way people say them: "9:30am", "3pm", "12 noon"; names, not usernames."""
+
+from datetime import time
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def clock(value: time | None) -> str:
+    if value is None:
+        return ""
+    if value == time(12, 0):
+        return _("12 noon")
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
+@register.filter
+def person(user) -> str:
+    return user.get_full_name() or user.get_username()
