@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("", include("invitations.urls")),
     path("", include("events.urls")),
 ]

@@ -10,6 +10,7 @@ from events import services
 from events.models import Neighbourhood, Organisation, Programme, Session, Venue
 
 from .factories import NeighbourhoodFactory, OrganisationFactory, SchoolFactory, UserFactory, VenueFactory
+from .smtp import start_sink
 
 ROLES = [
     "anonymous",
@@ -31,6 +32,18 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server on loopback, with the site's mail settings pointed at it."""
+    controller, sink = start_sink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield sink
+    controller.stop()
 
 
 @dataclass

@@ -73,3 +73,24 @@ class SessionFactory(factory.django.DjangoModelFactory):
     date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
     start_time = time(9, 30)
     end_time = time(12, 0)
+
+
+class InviteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "invitations.Invitee"
+
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+    name = factory.Sequence(lambda n: f"Parent Number{n}")
+    category = "parent"
+    email = factory.Sequence(lambda n: f"parent{n}@example.org")
+    channel = "email"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "invitations.Invitation"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    invitee = factory.SubFactory(
+        InviteeFactory, neighbourhood=factory.SelfAttribute("..programme.neighbourhood")
+    )

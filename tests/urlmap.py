@@ -42,6 +42,16 @@ def _with_logo(world):
     return {"pk": world.school.pk}
 
 
+def _reply_token(world):
+    """A reply link for an invitation to the world's programme: it works for anyone who holds it."""
+    from invitations.services.emails import issue_reply_link
+    from tests.factories import InvitationFactory
+
+    invitation = InvitationFactory(programme=world.programme)
+    reply_url, _ = issue_reply_link(invitation=invitation)
+    return {"token": reply_url.rstrip("/").rsplit("/", 1)[1]}
+
+
 FACILITATORS = {"facilitator": OK, "admin": OK}
 SIGNED_IN = ["other_facilitator", "facilitator", "other_coordinator", "coordinator", "artist", "admin"]
 EVERYONE = {role: OK for role in SIGNED_IN}
@@ -79,6 +89,10 @@ ROUTES = [
         expect={"facilitator": REDIRECT, "admin": REDIRECT},
         page=False,
     ),
+]
+ROUTES += [
+    Route("invitations:reply", _reply_token, default=OK, anonymous=OK),
+    Route("invitations:unsubscribe", _reply_token, default=OK, anonymous=OK),
 ]
 ROUTES_BY_NAME = {route.name: route for route in ROUTES}
 

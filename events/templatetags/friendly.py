@@ -22,3 +22,9 @@ def clock(value: time | None) -> str:
 @register.filter
 def person(user) -> str:
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def oneline(text: str) -> str:
+    """An address kept on several lines, written on one: "12 Station Road, Millbrook, MB1 2AB"."""
+    return ", ".join(line.strip() for line in str(text).splitlines() if line.strip())

@@ -1,0 +1,38 @@
+"""The one helper that builds an email: subject, text and HTML from templates/emails/, in a language."""
+
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def build_email(
+    *,
+    template: str,
+    context: dict,
+    to_name: str,
+    to_address: str,
+    language: str = settings.LANGUAGE_CODE,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, bytes | str, str]] = (),
+) -> EmailMultiAlternatives:
+    """Render ``emails/<template>_subject.txt``, ``_body.txt`` and ``_body.html`` into one multipart
+    message to one person. Nothing is sent here."""
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        text = render_to_string(f"emails/{template}_body.txt", context)
+        html = render_to_string(f"emails/{template}_body.html", context)
+    # formataddr quotes and encodes the name, so nothing in it can add a recipient or a header.
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[formataddr((to_name, to_address))],
+        headers=headers or {},
+    )
+    message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    return message

@@ -1,0 +1,25 @@
+"""Mail for the embedded default: each message is kept as one .eml file under VAR_DIR/mail, so that a
+new user can open what the site "sent" from the site itself (see invitations' mailbox pages, DEBUG only)."""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+
+def mailbox_dir() -> Path:
+    return Path(settings.EMAIL_FILE_PATH)
+
+
+class MailboxBackend(BaseEmailBackend):
+    def send_messages(self, email_messages) -> int:
+        folder = mailbox_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        for message in email_messages:
+            name = f"{timezone.now():%Y%m%d-%H%M%S-%f}-{secrets.token_hex(4)}.eml"
+            partial = folder / f".{name}.part"
+            partial.write_bytes(message.message().as_bytes())
+            partial.rename(folder / name)  # a reader never sees half a message
+        return len(email_messages)

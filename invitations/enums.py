@@ -1,0 +1,60 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    PARENT = "parent", _("Parent or carer")
+    SCHOOL_STAFF = "school_staff", _("School staff")
+    GROUP_WORKER = "group_worker", _("Local group or agency worker")
+    COMMUNITY = "community", _("Other community member")
+
+
+class StaffRole(models.TextChoices):
+    TEACHER = "teacher", _("Teacher")
+    SUPPORT_STAFF = "support_staff", _("Support staff")
+    GOVERNOR = "governor", _("Governor")
+    LEADER = "leader", _("Leader")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    LETTER = "letter", _("Letter through school")
+
+
+class MessageKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    REMINDER = "reminder", _("Session reminder")
+    NUDGE = "nudge", _("Gentle nudge")
+
+
+class MessageState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The three groups a programme balances, and which categories count towards each.
+BALANCE_GROUPS = {
+    "parents": (_("Parents and carers"), [Category.PARENT]),
+    "school_staff": (_("School staff"), [Category.SCHOOL_STAFF]),
+    "groups": (_("Local groups and agencies"), [Category.GROUP_WORKER, Category.COMMUNITY]),
+}
+
+LANGUAGES = [
+    ("en", _("English")),
+    ("ar", _("Arabic")),
+    ("bn", _("Bengali")),
+    ("zh-hans", _("Chinese")),
+    ("gu", _("Gujarati")),
+    ("pa", _("Punjabi")),
+    ("pl", _("Polish")),
+    ("pt", _("Portuguese")),
+    ("ro", _("Romanian")),
+    ("so", _("Somali")),
+    ("ti", _("Tigrinya")),
+    ("tr", _("Turkish")),
+    ("uk", _("Ukrainian")),
+    ("ur", _("Urdu")),
+]

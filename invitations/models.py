@@ -1,0 +1,195 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from events.enums import ProgrammeStatus
+from events.models import Neighbourhood, Organisation, Programme, Session
+
+from .enums import LANGUAGES, Category, Channel, MessageKind, MessageState, StaffRole
+
+
+class InviteeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "InviteeQuerySet":
+        """Facilitators see their neighbourhoods' invitees; a school coordinator only their school's."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(neighbourhood__facilitators=user) | Q(organisation__coordinators=user)
+        ).distinct()
+
+
+class Invitee(models.Model):
+    """Someone who may be invited: a parent or carer, school staff, a group worker or a neighbour."""
+
+    neighbourhood = models.ForeignKey(Neighbourhood, on_delete=models.PROTECT, related_name="invitees")
+    name = models.CharField(_("name"), max_length=120)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    staff_role = models.CharField(
+        _("role at school"),
+        max_length=16,
+        choices=StaffRole.choices,
+        blank=True,
+        help_text=_("School staff only."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitees",
+        verbose_name=_("organisation"),
+        help_text=_("Where they work or volunteer, or the school their child goes to."),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(_("preferred language"), max_length=8, choices=LANGUAGES, default="en")
+    channel = models.CharField(_("how we reach them"), max_length=8, choices=Channel.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InviteeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "neighbourhood",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="unique_invitee_email_per_neighbourhood",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+    @property
+    def greeting_name(self) -> str:
+        """Who "Hello ..." is to: a first name, or everyone at a group invited through its contact email."""
+        if self.organisation_id and self.name == self.organisation.name:
+            return _("everyone at %(name)s") % {"name": self.name}
+        return self.first_name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.channel == Channel.EMAIL and not self.email:
+            errors["email"] = _("Add an email address, or choose a letter through school.")
+        if self.channel == Channel.LETTER and not (self.organisation_id and self.organisation.is_school):
+            errors["organisation"] = _("Letters go through a school: choose the school.")
+        if self.category == Category.SCHOOL_STAFF and not self.staff_role:
+            errors["staff_role"] = _("Choose their role at school.")
+        if self.category != Category.SCHOOL_STAFF and self.staff_role:
+            errors["staff_role"] = _("Only school staff have a role at school. Leave this empty.")
+        if (
+            self.organisation_id
+            and self.neighbourhood_id
+            and self.organisation.neighbourhood_id != self.neighbourhood_id
+        ):
+            errors["organisation"] = _("Choose an organisation in this neighbourhood.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Invitation(models.Model):
+    """One invitee invited to one programme. Reply links carry a ReplyToken."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(Invitee, on_delete=models.CASCADE, related_name="invitations")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    opted_out_at = models.DateTimeField(
+        _("asked not to be contacted"),
+        null=True,
+        blank=True,
+        help_text=_("No more messages for this programme."),
+    )
+
+    class Meta:
+        ordering = ["invitee__name"]
+        constraints = [models.UniqueConstraint("programme", "invitee", name="invite_once_per_programme")]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} → {self.programme}"
+
+
+class ReplyToken(models.Model):
+    """A reply link. Each message carries its own; every one issued keeps working. Only the hash is kept."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"token for {self.invitation_id}"
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now) -> "MessageQuerySet":
+        """Email rows whose time has come (and whose retry wait, if any, is over) in open programmes."""
+        return self.filter(
+            Q(retry_at__isnull=True) | Q(retry_at__lte=now),
+            state=MessageState.SCHEDULED,
+            channel=Channel.EMAIL,
+            scheduled_for__lte=now,
+            invitation__programme__status=ProgrammeStatus.OPEN,
+        )
+
+
+class Message(models.Model):
+    """The outbox: every message that must go at a given time is a row, claimed before it is sent."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=16, choices=MessageKind.choices)
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # When the schedule wants it sent; retry_at holds it back after a temporary failure.
+    scheduled_for = models.DateTimeField(db_index=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=16, choices=MessageState.choices, default=MessageState.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scheduled_for"]
+        constraints = [
+            # NULL sessions would not collide in one constraint, so invitations and nudges get their own.
+            models.UniqueConstraint(
+                "invitation", "kind", condition=Q(session__isnull=True), name="one_message_per_kind"
+            ),
+            models.UniqueConstraint(
+                "invitation",
+                "kind",
+                "session",
+                condition=Q(session__isnull=False),
+                name="one_message_per_kind_and_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "scheduled_for"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.invitation.invitee} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invitations:list", args=[self.invitation.programme_id])

@@ -1,0 +1,99 @@
+"""What each outbox message says: the invitation, a session reminder and the gentle nudge."""
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from bettertogether.mail import build_email
+from bettertogether.tokens import new_token
+from events.models import Session
+
+from ..enums import MessageKind
+from ..models import Invitation, Message, ReplyToken
+
+
+def site_domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def issue_reply_link(*, invitation: Invitation) -> tuple[str, str]:
+    """Store a new reply token for the invitation; return the reply and unsubscribe addresses."""
+    token, token_hash = new_token()
+    ReplyToken.objects.create(invitation=invitation, token_hash=token_hash)
+    return (
+        settings.SITE_URL + reverse("invitations:reply", args=[token]),
+        settings.SITE_URL + reverse("invitations:unsubscribe", args=[token]),
+    )
+
+
+def calendar_file(*, sessions: list[Session], title: str, now: datetime | None = None) -> bytes:
+    """An .ics file with one event per session, in London time with its time-zone definition."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Better Together//bettertogether//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    stamp = now or timezone.now()
+    for session in sessions:
+        event = Event()
+        event.add("uid", f"session-{session.pk}@{site_domain()}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", session.starts_at)
+        event.add("dtend", session.ends_at)
+        event.add("summary", f"{title}: {session.get_kind_display()}")
+        if session.venue:
+            event.add("location", ", ".join([session.venue.name, *session.venue.address.splitlines()]))
+        if session.purpose:
+            event.add("description", session.purpose)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def build_message(*, message: Message) -> EmailMultiAlternatives:
+    """The email for one outbox row, with a fresh reply link, the sessions as an .ics attachment and
+    the one-click unsubscribe headers of RFC 8058."""
+    invitation = message.invitation
+    invitee = invitation.invitee
+    programme = invitation.programme
+    upcoming = [
+        s
+        for s in programme.sessions.select_related("venue").order_by("date", "start_time")
+        if s.cancelled_at is None and s.starts_at > timezone.now()
+    ]
+    sessions = [message.session] if message.kind == MessageKind.REMINDER else upcoming
+    reply_url, unsubscribe_url = issue_reply_link(invitation=invitation)
+    venues = {s.venue for s in sessions if s.venue}
+    context = {
+        "invitee": invitee,
+        "programme": programme,
+        "sessions": sessions,
+        "session": message.session,
+        "venues": sorted(venues, key=lambda venue: venue.name),
+        "facilitators": list(programme.facilitators.all()),
+        "reply_url": reply_url,
+        "unsubscribe_url": unsubscribe_url,
+        "lunch": any(s.lunch for s in sessions),
+        "childcare": any(s.childcare for s in sessions),
+        "transport": any(s.transport_help for s in sessions),
+    }
+    return build_email(
+        template=message.kind,
+        context=context,
+        to_name=invitee.name,
+        to_address=invitee.email,
+        language=invitee.language,
+        headers={
+            "Message-ID": f"<outbox-{message.pk}@{site_domain()}>",
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+        attachments=[
+            ("better-together.ics", calendar_file(sessions=sessions, title=programme.title), "text/calendar")
+        ],
+    )

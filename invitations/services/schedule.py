@@ -1,0 +1,132 @@
+"""When each message should go: computed from the sessions and the programme's lead times.
+
+The schedule is data (rows in the outbox), recomputed whenever the list or the sessions change and at
+every dispatcher run, so a moved or cancelled session is honoured before anything is sent.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from events.enums import ProgrammeStatus
+from events.models import Programme, Session
+
+from ..enums import Channel, MessageKind, MessageState
+from ..models import Invitation, Message
+
+# Messages go at nine in the morning, local time, on the day they are due.
+SEND_TIME = time(9, 0)
+NUDGE_DAYS_BEFORE = 7
+# Rows the schedule may still move or cancel: anything else has been (or is being) sent.
+CHANGEABLE = (MessageState.SCHEDULED, MessageState.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str
+    session_id: int | None
+    scheduled_for: datetime
+
+
+def send_time(day: date) -> datetime:
+    return datetime.combine(day, SEND_TIME, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def plan_for(
+    *, invitation: Invitation, programme: Programme, sessions: list[Session], now: datetime
+) -> list[Planned]:
+    """The messages one invitee should get, each at its ideal time (which may have passed: then it goes
+    at the next run). Nothing for someone who opted out, or once every session has started."""
+    if invitation.opted_out_at or programme.status == ProgrammeStatus.FINISHED:
+        return []
+    active = sorted((s for s in sessions if s.cancelled_at is None), key=lambda s: s.starts_at)
+    upcoming = [s for s in active if s.starts_at > now]
+    if not upcoming:
+        return []
+    invite_at = send_time(active[0].date - timedelta(days=programme.invitation_lead_days))
+    # Someone added late gets the invitation at the next run; reminders and nudges that would
+    # arrive before or together with it are left out, because the invitation says it all.
+    invited_by = max(invite_at, invitation.created_at)
+    planned = [Planned(MessageKind.INVITATION, None, invite_at)]
+    for session in upcoming:
+        remind_at = send_time(session.date - timedelta(days=programme.reminder_lead_days))
+        if remind_at > invited_by:
+            planned.append(Planned(MessageKind.REMINDER, session.pk, remind_at))
+    first = active[0]
+    nudge_at = send_time(first.date - timedelta(days=NUDGE_DAYS_BEFORE))
+    if invitation.invitee.channel == Channel.EMAIL and first.starts_at > now and nudge_at > invited_by:
+        planned.append(Planned(MessageKind.NUDGE, None, nudge_at))
+    return planned
+
+
+@transaction.atomic
+def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
+    """Bring the programme's outbox in line with its sessions, list and lead times.
+
+    Creates missing rows, moves scheduled ones, cancels rows no longer wanted (a cancelled or started
+    session, someone who opted out, a finished programme) and revives cancelled rows wanted again.
+    Rows being sent or already sent are never touched. Returns how many rows changed.
+    """
+    now = now or timezone.now()
+    sessions = list(programme.sessions.all())
+    invitations = list(programme.invitations.select_related("invitee"))
+    existing = {
+        (m.invitation_id, m.kind, m.session_id): m
+        for m in Message.objects.filter(invitation__programme=programme).only(
+            "pk", "invitation_id", "kind", "session_id", "state", "scheduled_for", "channel"
+        )
+    }
+    wanted: dict[tuple, tuple[Planned, str]] = {}
+    for invitation in invitations:
+        for planned in plan_for(invitation=invitation, programme=programme, sessions=sessions, now=now):
+            wanted[(invitation.pk, planned.kind, planned.session_id)] = (planned, invitation.invitee.channel)
+
+    new_rows = []
+    changed = 0
+    for key, (planned, channel) in wanted.items():
+        row = existing.get(key)
+        if row is None:
+            new_rows.append(
+                Message(
+                    invitation_id=key[0],
+                    kind=planned.kind,
+                    session_id=planned.session_id,
+                    channel=channel,
+                    scheduled_for=planned.scheduled_for,
+                )
+            )
+        elif row.state in CHANGEABLE and (
+            row.state == MessageState.CANCELLED
+            or row.scheduled_for != planned.scheduled_for
+            or row.channel != channel
+        ):
+            # Conditional: a dispatcher may have claimed the row since we read it.
+            changed += Message.objects.filter(pk=row.pk, state__in=CHANGEABLE).update(
+                state=MessageState.SCHEDULED, scheduled_for=planned.scheduled_for, channel=channel
+            )
+    unwanted = [
+        row.pk for key, row in existing.items() if key not in wanted and row.state == MessageState.SCHEDULED
+    ]
+    if unwanted:
+        changed += Message.objects.filter(pk__in=unwanted, state=MessageState.SCHEDULED).update(
+            state=MessageState.CANCELLED
+        )
+    # Another sync may be creating the same rows at the same moment: the unique constraints decide.
+    Message.objects.bulk_create(new_rows, ignore_conflicts=True)
+    return changed + len(new_rows)
+
+
+def sync_all_schedules(*, now: datetime | None = None) -> int:
+    """Run sync_schedule for every programme that is not finished (and tidy the finished ones once)."""
+    changed = 0
+    running = Programme.objects.exclude(status=ProgrammeStatus.FINISHED).filter(invitations__isnull=False)
+    finished_with_rows_left = Programme.objects.filter(
+        status=ProgrammeStatus.FINISHED, invitations__messages__state=MessageState.SCHEDULED
+    )
+    for programme in (running | finished_with_rows_left).distinct():
+        changed += sync_schedule(programme=programme, now=now)
+    return changed

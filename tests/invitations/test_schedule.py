@@ -1,0 +1,220 @@
+"""The schedule: when each message goes, and how it follows changes to sessions and the list."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from events import services as events_services
+from events.enums import ProgrammeStatus
+from invitations.enums import MessageKind, MessageState
+from invitations.models import Message
+from invitations.services import replies
+from invitations.services.schedule import sync_schedule
+from tests.factories import InvitationFactory, NeighbourhoodFactory, UserFactory, VenueFactory
+
+LONDON = ZoneInfo("Europe/London")
+FIRST = date(2030, 3, 6)  # a Wednesday; the half-days follow on 20 March, 3 and 17 April
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=LONDON)
+
+
+@pytest.fixture
+def programme(db):
+    neighbourhood = NeighbourhoodFactory()
+    programme = events_services.create_programme(
+        neighbourhood=neighbourhood,
+        title="Better Together",
+        key_question="?",
+        first_date=FIRST,
+        venue=VenueFactory(neighbourhood=neighbourhood),
+        created_by=UserFactory(),
+    )
+    programme.status = ProgrammeStatus.OPEN
+    programme.save()
+    return programme
+
+
+def invite(programme, created: datetime):
+    """An invitation added to the list at ``created`` (auto_now_add can only be changed by an update)."""
+    invitation = InvitationFactory(programme=programme)
+    type(invitation).objects.filter(pk=invitation.pk).update(created_at=created)
+    invitation.refresh_from_db()
+    return invitation
+
+
+def schedule(programme, invitation):
+    return {
+        (m.kind, m.session.order if m.session else None): (m.scheduled_for, m.state)
+        for m in Message.objects.filter(invitation=invitation).select_related("session")
+    }
+
+
+def test_messages_follow_the_lead_times(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+
+    rows = schedule(programme, invitation)
+    assert rows[(MessageKind.INVITATION, None)] == (
+        at(date(2030, 2, 13)),
+        MessageState.SCHEDULED,
+    )  # 21 days before
+    assert rows[(MessageKind.NUDGE, None)] == (at(date(2030, 2, 27)), MessageState.SCHEDULED)  # a week before
+    assert rows[(MessageKind.REMINDER, 1)][0] == at(date(2030, 3, 3))  # 3 days before each session
+    assert rows[(MessageKind.REMINDER, 2)][0] == at(date(2030, 3, 17))
+    assert rows[(MessageKind.REMINDER, 4)][0] == at(date(2030, 4, 14))
+    assert len(rows) == 6
+
+
+def test_other_lead_times_are_honoured(programme):
+    programme.invitation_lead_days, programme.reminder_lead_days = 28, 5
+    programme.save()
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+
+    rows = schedule(programme, invitation)
+    assert rows[(MessageKind.INVITATION, None)][0] == at(date(2030, 2, 6))
+    assert rows[(MessageKind.REMINDER, 1)][0] == at(date(2030, 3, 1))
+
+
+def test_a_moved_session_moves_its_reminder_and_the_invitation(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    first = programme.sessions.get(order=1)
+    first.date = date(2030, 3, 4)
+    events_services.save_session(session=first)
+
+    sync_schedule(programme=programme, now=at(date(2030, 1, 6)))
+
+    rows = schedule(programme, invitation)
+    assert rows[(MessageKind.INVITATION, None)][0] == at(date(2030, 2, 11))
+    assert rows[(MessageKind.REMINDER, 1)][0] == at(date(2030, 3, 1))
+    assert Message.objects.filter(invitation=invitation).count() == 6  # moved, not duplicated
+
+
+def test_a_cancelled_session_cancels_its_reminders(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    third = programme.sessions.get(order=3)
+    events_services.cancel_session(session=third)
+
+    sync_schedule(programme=programme, now=at(date(2030, 1, 6)))
+
+    reminder = Message.objects.get(invitation=invitation, kind=MessageKind.REMINDER, session=third)
+    assert reminder.state == MessageState.CANCELLED
+    assert Message.objects.filter(invitation=invitation, state=MessageState.SCHEDULED).count() == 5
+
+
+def test_a_date_moved_into_the_past_sends_at_the_next_run(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    now = at(date(2030, 2, 20), 14)  # the invitation has not gone yet (programme was a draft, say)
+    first = programme.sessions.get(order=1)
+    first.date = date(2030, 2, 25)
+    events_services.save_session(session=first)
+
+    sync_schedule(programme=programme, now=now)
+
+    due = Message.objects.due(now)
+    assert due.filter(invitation=invitation, kind=MessageKind.INVITATION).exists()
+    assert due.filter(invitation=invitation, kind=MessageKind.NUDGE).exists()
+
+
+def test_a_late_invitation_goes_at_once_without_an_echoing_reminder(programme):
+    now = at(date(2030, 3, 4), 11)  # two days before the all-day
+    invitation = invite(programme, created=now)
+
+    sync_schedule(programme=programme, now=now)
+
+    rows = schedule(programme, invitation)
+    assert Message.objects.due(now).filter(invitation=invitation).count() == 1
+    assert (MessageKind.INVITATION, None) in rows
+    assert (MessageKind.REMINDER, 1) not in rows  # the invitation itself gives the date
+    assert (MessageKind.NUDGE, None) not in rows
+    assert (MessageKind.REMINDER, 2) in rows
+
+
+def test_no_reminder_for_a_session_that_has_started(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+
+    sync_schedule(programme=programme, now=at(FIRST, 10))  # the all-day began at 9:30
+
+    rows = schedule(programme, invitation)
+    assert rows[(MessageKind.REMINDER, 1)][1] == MessageState.CANCELLED
+    assert rows[(MessageKind.NUDGE, None)][1] == MessageState.CANCELLED
+    assert rows[(MessageKind.REMINDER, 2)][1] == MessageState.SCHEDULED
+
+
+def test_sent_rows_are_never_touched(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    Message.objects.filter(invitation=invitation, kind=MessageKind.INVITATION).update(state=MessageState.SENT)
+    first = programme.sessions.get(order=1)
+    first.date = date(2030, 3, 11)
+    events_services.save_session(session=first)
+
+    sync_schedule(programme=programme, now=at(date(2030, 1, 6)))
+
+    row = Message.objects.get(invitation=invitation, kind=MessageKind.INVITATION)
+    assert (row.state, row.scheduled_for) == (MessageState.SENT, at(date(2030, 2, 13)))
+
+
+def test_opting_out_cancels_everything_scheduled(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+
+    replies.opt_out(invitation=invitation)
+    sync_schedule(programme=programme, now=at(date(2030, 1, 6)))
+
+    assert set(Message.objects.filter(invitation=invitation).values_list("state", flat=True)) == {
+        MessageState.CANCELLED
+    }
+
+
+def test_a_finished_programme_cancels_what_is_left(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    programme.status = ProgrammeStatus.FINISHED
+    programme.save()
+
+    sync_schedule(programme=programme, now=at(date(2030, 1, 6)))
+
+    assert not Message.objects.filter(invitation=invitation, state=MessageState.SCHEDULED).exists()
+
+
+def test_syncing_twice_changes_nothing(programme):
+    invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    before = list(Message.objects.order_by("pk").values("pk", "scheduled_for", "state"))
+
+    changed = sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+
+    assert changed == 0
+    assert list(Message.objects.order_by("pk").values("pk", "scheduled_for", "state")) == before
+
+
+def test_the_october_clock_change_keeps_nine_oclock_local(programme):
+    # Sessions either side of the change on Sunday 27 October 2030; reminders go at 9am local time.
+    for order, day in [
+        (1, date(2030, 10, 23)),
+        (2, date(2030, 10, 30)),
+        (3, date(2030, 11, 6)),
+        (4, date(2030, 11, 13)),
+    ]:
+        session = programme.sessions.get(order=order)
+        session.date = day
+        session.save()
+    invitation = invite(programme, created=at(date(2030, 9, 1)))
+
+    sync_schedule(programme=programme, now=at(date(2030, 9, 1)))
+
+    rows = schedule(programme, invitation)
+    before_change = rows[(MessageKind.REMINDER, 1)][0]  # 20 October: summer time
+    after_change = rows[(MessageKind.REMINDER, 2)][0]  # 27 October: the day the clocks go back
+    assert before_change.astimezone(LONDON).hour == after_change.astimezone(LONDON).hour == 9
+    assert before_change.astimezone(LONDON).utcoffset() == timedelta(hours=1)  # 8am UTC
+    assert after_change.astimezone(LONDON).utcoffset() == timedelta(0)  # 9am UTC: GMT again
