@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "invitations",
     "artwork",
     "evaluations",
+    "bettertogether",  # project-wide management commands (seed_demo)
 ]
 
 MIDDLEWARE = [

@@ -9,13 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from events.enums import OrganisationKind
 from events.models import Organisation, Programme
 
-from ..enums import LANGUAGES, Category, Channel, StaffRole
+from ..enums import BALANCE_GROUPS, LANGUAGES, Category, Channel, StaffRole
 from ..models import Invitation, Invitee
 from .schedule import sync_schedule
 
@@ -23,7 +23,24 @@ MAX_ROWS = 2000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 REQUIRED_COLUMNS = ["name", "category"]
 OPTIONAL_COLUMNS = ["role", "organisation", "email", "phone", "language", "channel"]
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Other names people give the same columns in their own spreadsheets.
+COLUMN_ALIASES = {
+    "full name": "name",
+    "staff role": "role",
+    "staff_role": "role",
+    "role at school": "role",
+    "organization": "organisation",
+    "school": "organisation",
+    "e-mail": "email",
+    "email address": "email",
+    "telephone": "phone",
+    "phone number": "phone",
+    "preferred language": "language",
+    "how we reach them": "channel",
+}
 FORMULA_STARTS = ("=", "+", "-", "@")
+MAX_EMAIL_LENGTH = 254  # the longest address a mail server (and the database column) accepts
 
 
 def schools_coordinated_by(user: AbstractBaseUser, programme: Programme) -> list[Organisation]:
@@ -41,6 +58,60 @@ def visible_invitations(*, programme: Programme, user: AbstractBaseUser) -> Quer
     if runs(user, programme):
         return invitations
     return invitations.filter(invitee__organisation__coordinators=user)
+
+
+@dataclass(frozen=True)
+class BalanceGroup:
+    key: str
+    label: str
+    count: int
+    share: int  # per cent of the list, rounded
+    low: bool  # under a quarter of the list
+
+
+@dataclass(frozen=True)
+class Balance:
+    total: int
+    groups: list[BalanceGroup]
+    opted_out: int
+
+    @property
+    def low(self) -> list[BalanceGroup]:
+        return [group for group in self.groups if group.low]
+
+    @property
+    def aim(self) -> int:
+        """About a third of the list from each group."""
+        return round(self.total / len(self.groups)) if self.groups else 0
+
+
+def list_balance(*, programme: Programme) -> Balance:
+    """How the programme's whole list divides between parents, school staff and groups, against the even
+    split it aims for. People who asked not to be contacted are not counted. One query."""
+    rows = (
+        programme.invitations.order_by()
+        .values_list("invitee__category")
+        .annotate(
+            staying=Count("pk", filter=Q(opted_out_at__isnull=True)),
+            out=Count("pk", filter=Q(opted_out_at__isnull=False)),
+        )
+    )
+    counts = {category: staying for category, staying, _out in rows}
+    opted_out = sum(out for _category, _staying, out in rows)
+    total = sum(counts.values())
+    groups = []
+    for key, (label, categories) in BALANCE_GROUPS.items():
+        count = sum(counts.get(category, 0) for category in categories)
+        groups.append(
+            BalanceGroup(
+                key=key,
+                label=str(label),
+                count=count,
+                share=round(100 * count / total) if total else 0,
+                low=bool(total) and count * 4 < total,
+            )
+        )
+    return Balance(total=total, groups=groups, opted_out=opted_out)
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -81,6 +152,7 @@ class Row:
 class Preview:
     rows: list[Row] = field(default_factory=list)
     file_error: str = ""
+    ignored_columns: list[str] = field(default_factory=list)  # columns we don't use, left as they are
 
     @property
     def to_add(self) -> list[Row]:
@@ -117,32 +189,96 @@ def clean_email(value: str) -> str:
     """A bare address only: no display name, no second address, nothing that could add a header."""
     if any(ch in value for ch in "<>,;\"'\r\n\t ") or value.count("@") != 1:
         raise ValidationError(_("“%(value)s” is not a single email address.") % {"value": value[:80]})
-    validate_email(value)
+    if len(value) > MAX_EMAIL_LENGTH:
+        raise ValidationError(_("This email address is too long to be real. Please check it."))
+    try:
+        validate_email(value)
+    except ValidationError as error:
+        raise ValidationError(
+            _("“%(value)s” doesn't look like an email address.") % {"value": value[:80]}
+        ) from error
     return value.lower()
 
 
-def check_person(
-    cleaned: dict, *, programme: Programme, user: AbstractBaseUser, organisations: dict[str, Organisation]
-) -> list[str]:
-    """Rules shared by the one-person form and the CSV rows. Returns reasons, empty when all is well."""
-    reasons = []
+def clean_phone(value: str) -> str:
+    """Digits, spaces, brackets, dashes and a leading plus: what people write phone numbers with."""
+    if len(value) > 32 or (value and not all(ch.isdigit() or ch in "+ ()-" for ch in value)):
+        raise ValidationError(_("“%(value)s” doesn't look like a phone number.") % {"value": value[:40]})
+    return value
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may add to one programme, worked out once rather than for every row of a file."""
+
+    runs: bool
+    schools: tuple[Organisation, ...] = ()
+
+
+def scope_for(*, user: AbstractBaseUser, programme: Programme) -> Scope:
+    if runs(user, programme):
+        return Scope(runs=True)
+    return Scope(runs=False, schools=tuple(schools_coordinated_by(user, programme)))
+
+
+def person_problems(cleaned: dict, *, scope: Scope) -> list[tuple[str, str]]:
+    """What is wrong with one person's details, as (field, reason) pairs so a form can show each
+    reason beside its field. Shared by the one-person form and the CSV rows; empty when all is well."""
+    problems = []
     category, organisation, channel = cleaned["category"], cleaned.get("organisation"), cleaned["channel"]
     if category == Category.SCHOOL_STAFF and not cleaned.get("staff_role"):
-        reasons.append(_("School staff need a role: teacher, support staff, governor or leader."))
+        problems.append(
+            ("staff_role", _("School staff need a role: teacher, support staff, governor or leader."))
+        )
     if category != Category.SCHOOL_STAFF and cleaned.get("staff_role"):
-        reasons.append(_("Only school staff have a role at school."))
+        problems.append(("staff_role", _("Only school staff have a role at school.")))
     if channel == Channel.EMAIL and not cleaned.get("email"):
-        reasons.append(_("No email address: give one, or choose a letter through school."))
+        problems.append(("email", _("No email address: give one, or choose a letter through school.")))
     if channel == Channel.LETTER and not (organisation and organisation.kind == OrganisationKind.SCHOOL):
-        reasons.append(_("Letters go through a school: name the school in the organisation column."))
-    if not runs(user, programme):
-        mine = schools_coordinated_by(user, programme)
+        problems.append(
+            ("organisation", _("Letters go through a school, so the organisation must be their school."))
+        )
+    if not scope.runs:
         if category not in (Category.PARENT, Category.SCHOOL_STAFF):
-            reasons.append(_("Schools add their own parents, carers and staff; the facilitator adds groups."))
-        if organisation not in mine:
-            names = ", ".join(school.name for school in mine)
-            reasons.append(_("You can add people from your own school only (%(names)s).") % {"names": names})
-    return reasons
+            problems.append(
+                (
+                    "category",
+                    _("Schools add their own parents, carers and staff; the facilitator adds groups."),
+                )
+            )
+        if organisation not in scope.schools:
+            names = ", ".join(school.name for school in scope.schools)
+            problems.append(
+                (
+                    "organisation",
+                    _("You can add people from your own school only (%(names)s).") % {"names": names},
+                )
+            )
+    return problems
+
+
+def check_person(
+    cleaned: dict,
+    *,
+    programme: Programme,
+    user: AbstractBaseUser,
+    organisations: dict[str, Organisation] | None = None,
+    scope: Scope | None = None,
+) -> list[str]:
+    """Rules shared by the one-person form and the CSV rows. Returns reasons, empty when all is well."""
+    scope = scope or scope_for(user=user, programme=programme)
+    return [reason for _field, reason in person_problems(cleaned, scope=scope)]
+
+
+def existing_problem(invitee: Invitee | None, *, scope: Scope) -> str:
+    """A school coordinator may not invite, through an email address, someone the neighbourhood already
+    knows through another organisation: they would not see that person on their list afterwards."""
+    if invitee is None or scope.runs or invitee.organisation_id in {school.pk for school in scope.schools}:
+        return ""
+    return _(
+        "Someone with this email address is already known through another organisation. "
+        "Please ask the facilitator to invite them."
+    )
 
 
 def existing_invitee(programme: Programme, cleaned: dict) -> Invitee | None:
@@ -155,15 +291,35 @@ def existing_invitee(programme: Programme, cleaned: dict) -> Invitee | None:
     ).first()
 
 
+class KnownPeople:
+    """existing_invitee for a whole file: the neighbourhood's people loaded once, not one query a row."""
+
+    def __init__(self, programme: Programme):
+        self.by_email: dict[str, Invitee] = {}
+        self.by_name: dict[tuple[str, int | None], Invitee] = {}
+        for person in Invitee.objects.filter(neighbourhood=programme.neighbourhood).order_by("pk"):
+            if person.email:
+                self.by_email.setdefault(person.email.lower(), person)
+            else:
+                self.by_name.setdefault((person.name.lower(), person.organisation_id), person)
+
+    def find(self, cleaned: dict) -> Invitee | None:
+        if cleaned.get("email"):
+            return self.by_email.get(cleaned["email"].lower())
+        organisation = cleaned.get("organisation")
+        return self.by_name.get((cleaned["name"].lower(), organisation.pk if organisation else None))
+
+
 def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
     values = row.values
     for column in ["name", "organisation", "email"]:
-        if values.get(column, "").startswith(FORMULA_STARTS):
+        value = values.get(column, "").strip()
+        if value.startswith(FORMULA_STARTS):
             row.refuse(
                 _(
                     "The %(column)s starts with “%(char)s”, which spreadsheets treat as a formula. Please check it."
                 )
-                % {"column": column, "char": values[column][0]}
+                % {"column": column, "char": value[0]}
             )
     name = " ".join(values.get("name", "").split())
     if not name:
@@ -211,8 +367,10 @@ def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
                 _("Unknown channel “%(value)s”. Use email or letter.") % {"value": values["channel"][:40]}
             )
     phone = values.get("phone", "").strip()
-    if len(phone) > 32 or (phone and not all(ch.isdigit() or ch in "+ ()-" for ch in phone)):
-        row.refuse(_("“%(value)s” doesn't look like a phone number.") % {"value": phone[:40]})
+    try:
+        phone = clean_phone(phone)
+    except ValidationError as error:
+        row.refuse(error.messages[0])
     row.cleaned = {
         "name": name,
         "category": category,
@@ -225,45 +383,106 @@ def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
     }
 
 
+def _delimiter(text: str) -> str:
+    """Commas, unless the header row clearly uses semicolons or tabs (as some spreadsheet settings do)."""
+    first_line = text.split("\n", 1)[0]
+    if "," not in first_line:
+        for candidate in (";", "\t"):
+            if candidate in first_line:
+                return candidate
+    return ","
+
+
+def _check_headers(headers: list[str], preview: Preview) -> bool:
+    """Name each column we know; say which are missing, misspelled or doubled. False if the file is refused."""
+    problems = []
+    doubled = sorted({h for h in headers if h and headers.count(h) > 1})
+    if doubled:
+        problems.append(
+            _("These columns appear more than once: %(columns)s.")
+            % {"columns": ", ".join(f"“{h}”" for h in doubled)}
+        )
+    unknown = [h for h in headers if h and h not in KNOWN_COLUMNS]
+    for column in REQUIRED_COLUMNS:
+        if column not in headers:
+            close = difflib.get_close_matches(column, unknown, n=1)
+            problems.append(
+                _("The “%(column)s” column is missing (is “%(close)s” meant to be it?).")
+                % {"column": column, "close": close[0]}
+                if close
+                else _("The “%(column)s” column is missing.") % {"column": column}
+            )
+    for header in unknown:
+        close = difflib.get_close_matches(header, KNOWN_COLUMNS, n=1, cutoff=0.75)
+        if close and close[0] not in headers:
+            if close[0] not in REQUIRED_COLUMNS:  # a missing required column already has its hint
+                problems.append(
+                    _("We don't know the column “%(header)s”: is it meant to be “%(close)s”?")
+                    % {"header": header, "close": close[0]}
+                )
+        else:
+            preview.ignored_columns.append(header)
+    if problems:
+        preview.file_error = " ".join(
+            [
+                _("Please check the first row of the file, which names the columns."),
+                *problems,
+                _("The columns we know are: %(known)s.") % {"known": ", ".join(KNOWN_COLUMNS)},
+            ]
+        )
+    return not problems
+
+
 def preview_csv(*, programme: Programme, text: str, user: AbstractBaseUser) -> Preview:
     """Read a CSV and say, row by row, what importing it would do. Saves nothing."""
     preview = Preview()
-    reader = csv.DictReader(io.StringIO(text))
-    headers = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
-    missing = [column for column in REQUIRED_COLUMNS if column not in headers]
-    if missing:
-        known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-        hints = []
-        for column in missing:
-            close = difflib.get_close_matches(column, headers, n=1)
-            hints.append(
-                _("“%(column)s” (is “%(close)s” meant to be it?)") % {"column": column, "close": close[0]}
-                if close
-                else f"“{column}”"
-            )
-        preview.file_error = _(
-            "The first row must name the columns. Missing: %(missing)s. The columns we know are: %(known)s."
-        ) % {"missing": ", ".join(hints), "known": ", ".join(known)}
+    if not text.strip():
+        preview.file_error = _("This file is empty.")
         return preview
-    reader.fieldnames = headers
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+    records = []
+    try:
+        raw_headers = reader.fieldnames or []
+        for values in reader:
+            # Blank lines (often at the end of a spreadsheet) are skipped.
+            if any((value or "").strip() for key, value in values.items() if key):
+                records.append((reader.line_num, values))
+            if len(records) > MAX_ROWS:
+                preview.file_error = _(
+                    "This file has more than %(max)s people. Please split it into smaller files."
+                ) % {"max": MAX_ROWS}
+                return preview
+    except csv.Error as error:
+        preview.file_error = _(
+            "We couldn't read this file as a CSV (%(error)s). In Excel, choose File › Save As › "
+            "“CSV UTF-8 (Comma delimited)” and upload it again."
+        ) % {"error": error}
+        return preview
+    headers = []
+    for header in raw_headers:
+        header = " ".join((header or "").replace("\ufeff", "").split()).lower()
+        headers.append(COLUMN_ALIASES.get(header, header))
+    if not _check_headers(headers, preview):
+        return preview
+    if not records:
+        preview.file_error = _("There is nobody in this file: only the header row.")
+        return preview
+
     organisations = {org.name.lower(): org for org in programme.neighbourhood.organisations.all()}
     invited = set(programme.invitations.values_list("invitee_id", flat=True))
+    scope = scope_for(user=user, programme=programme)
+    known = KnownPeople(programme)
     seen: dict[tuple, int] = {}
-    for number, values in enumerate(reader, start=2):
-        if number - 1 > MAX_ROWS:
-            return Preview(
-                file_error=_("This file has more than %(max)s people. Please split it into smaller files.")
-                % {"max": MAX_ROWS}
-            )
-        values = {key: (value or "") for key, value in values.items() if key}
-        if not any(value.strip() for value in values.values()):
-            continue  # blank lines at the end of a spreadsheet
-        row = Row(line=number, values=values)
+    for line, raw in records:
+        values = {
+            header: (value or "")
+            for header, value in zip(headers, (raw.get(name) for name in raw_headers), strict=True)
+            if header in KNOWN_COLUMNS
+        }
+        row = Row(line=line, values=values)
         _clean_row(row, organisations=organisations)
         if row.status != "error":
-            for reason in check_person(
-                row.cleaned, programme=programme, user=user, organisations=organisations
-            ):
+            for _field, reason in person_problems(row.cleaned, scope=scope):
                 row.refuse(reason)
         if row.status != "error":
             key = (
@@ -274,14 +493,14 @@ def preview_csv(*, programme: Programme, text: str, user: AbstractBaseUser) -> P
             if key in seen:
                 row.refuse(_("The same person is on line %(line)s.") % {"line": seen[key]})
             else:
-                seen[key] = number
+                seen[key] = line
         if row.status != "error":
-            row.invitee = existing_invitee(programme, row.cleaned)
+            row.invitee = known.find(row.cleaned)
             if row.invitee and row.invitee.pk in invited:
                 row.status = "already"
+            elif problem := existing_problem(row.invitee, scope=scope):
+                row.refuse(problem)
         preview.rows.append(row)
-    if not preview.rows and not preview.file_error:
-        preview.file_error = _("There is nobody in this file: only the header row.")
     return preview
 
 

@@ -140,6 +140,11 @@ def send_claimed(*, messages: list[Message], connection, result: DispatchResult)
     """Send claimed rows over one connection, recording each outcome as it happens."""
     for message in messages:
         now = timezone.now()
+        # Renew the claim as each row's turn comes: the sweeper takes rows whose claimed_at is old, and
+        # a long batch must not lose its later rows to it while this worker is still alive. A row the
+        # sweeper already gave back (claim gone) is another dispatcher's now: leave it.
+        if not _finish(message, claimed_at=now):
+            continue
         if not still_wanted(message, now=now):
             if _finish(message, state=MessageState.CANCELLED, claim=""):
                 result.cancelled += 1

@@ -36,6 +36,16 @@ def send_time(day: date) -> datetime:
     return datetime.combine(day, SEND_TIME, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def when_to_send(planned: datetime, now: datetime) -> datetime:
+    """Nine o'clock on the day; but a message added or moved onto today goes at the next run, not later
+    today (a facilitator who changes a date that morning expects to see the invitations go)."""
+    return now if local_day(planned) == local_day(now) and planned > now else planned
+
+
 def plan_for(
     *, invitation: Invitation, programme: Programme, sessions: list[Session], now: datetime
 ) -> list[Planned]:
@@ -96,17 +106,20 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
                     kind=planned.kind,
                     session_id=planned.session_id,
                     channel=channel,
-                    scheduled_for=planned.scheduled_for,
+                    scheduled_for=when_to_send(planned.scheduled_for, now),
                 )
             )
         elif row.state in CHANGEABLE and (
             row.state == MessageState.CANCELLED
-            or row.scheduled_for != planned.scheduled_for
+            # Compared by day: a row pulled forward to "now" on its own day is not moved back.
+            or local_day(row.scheduled_for) != local_day(planned.scheduled_for)
             or row.channel != channel
         ):
             # Conditional: a dispatcher may have claimed the row since we read it.
             changed += Message.objects.filter(pk=row.pk, state__in=CHANGEABLE).update(
-                state=MessageState.SCHEDULED, scheduled_for=planned.scheduled_for, channel=channel
+                state=MessageState.SCHEDULED,
+                scheduled_for=when_to_send(planned.scheduled_for, now),
+                channel=channel,
             )
     unwanted = [
         row.pk for key, row in existing.items() if key not in wanted and row.state == MessageState.SCHEDULED

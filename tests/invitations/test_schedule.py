@@ -123,6 +123,30 @@ def test_a_date_moved_into_the_past_sends_at_the_next_run(programme):
     assert due.filter(invitation=invitation, kind=MessageKind.NUDGE).exists()
 
 
+def test_moved_onto_today_before_nine_goes_at_the_next_run(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    morning = at(date(2030, 2, 20), 7)
+    first = programme.sessions.get(order=1)
+    first.date = date(2030, 3, 13)  # the invitation date becomes 20 February: today
+    events_services.save_session(session=first)
+
+    sync_schedule(programme=programme, now=morning)
+
+    assert Message.objects.due(morning).filter(invitation=invitation, kind=MessageKind.INVITATION).exists()
+
+
+def test_a_row_already_due_today_still_waits_for_nine(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    just_after_midnight = at(date(2030, 2, 13), 0)
+
+    sync_schedule(programme=programme, now=just_after_midnight)
+
+    assert not Message.objects.due(just_after_midnight).filter(invitation=invitation).exists()
+    assert Message.objects.due(at(date(2030, 2, 13), 9)).filter(invitation=invitation).exists()
+
+
 def test_a_late_invitation_goes_at_once_without_an_echoing_reminder(programme):
     now = at(date(2030, 3, 4), 11)  # two days before the all-day
     invitation = invite(programme, created=now)

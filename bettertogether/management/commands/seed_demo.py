@@ -10,9 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from events import services
-from events.enums import OrganisationKind, SchoolPhase, SessionKind
+from events.enums import OrganisationKind, ProgrammeStatus, SchoolPhase, SessionKind
 from events.forms import ARTISTS_GROUP
 from events.models import Neighbourhood, Organisation, Programme, Venue
+from invitations.enums import Category, Channel, StaffRole
+from invitations.services import invitees
 
 DEMO_PASSWORD = "together-demo-2026"  # noqa: S105 -- published on purpose, DEBUG only
 NEIGHBOURHOOD = "Millbrook and Riverside"
@@ -30,6 +32,20 @@ OTHERS = [
     ("Riverside Youth Club", OrganisationKind.VOLUNTARY_GROUP),
     ("Al-Noor Mosque Women's Group", OrganisationKind.FAITH_GROUP),
     ("Health Visiting Team", OrganisationKind.STATUTORY_AGENCY),
+]
+# name, category, staff role, school (index into SCHOOLS, or None), email, language
+PEOPLE = [
+    ("Amira Khan", Category.PARENT, "", 0, "amira.khan@example.org", "en"),
+    ("Jake Thompson", Category.PARENT, "", 1, "jake.thompson@example.org", "en"),
+    ("Agnieszka Nowak", Category.PARENT, "", 0, "", "pl"),
+    ("Shabana Begum", Category.PARENT, "", 1, "", "bn"),
+    ("Tomasz Wiśniewski", Category.PARENT, "", 2, "tomasz.w@example.org", "pl"),
+    ("Grace Mensah", Category.PARENT, "", 2, "grace.mensah@example.org", "en"),
+    ("Helen Carter", Category.SCHOOL_STAFF, StaffRole.TEACHER, 0, "h.carter@millbrook-primary.example", "en"),
+    ("Daniel Okoye", Category.SCHOOL_STAFF, StaffRole.LEADER, 0, "d.okoye@millbrook-primary.example", "en"),
+    ("Imran Ali", Category.SCHOOL_STAFF, StaffRole.SUPPORT_STAFF, 1, "i.ali@st-annes.example", "en"),
+    ("Sophie Clarke", Category.SCHOOL_STAFF, StaffRole.TEACHER, 1, "s.clarke@st-annes.example", "en"),
+    ("Ruth Bennett", Category.SCHOOL_STAFF, StaffRole.GOVERNOR, 2, "ruth.bennett@example.org", "en"),
 ]
 USERS = [
     # username, first name, last name, role
@@ -121,12 +137,34 @@ class Command(BaseCommand):
                 created_by=users["facilitator"],
             )
             programme.sessions.get(kind=SessionKind.ALL_DAY).artists.add(users["artist"])
+            programme.status = ProgrammeStatus.OPEN
+            programme.save(update_fields=["status"])
+            self.invite_people(programme, schools, users["facilitator"])
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready: {neighbourhood} with the programme “{programme}”.")
         )
         self.stdout.write(f"Sign in at {settings.SITE_URL}/accounts/login/ with password {DEMO_PASSWORD} as:")
         for username, first, last, role in USERS:
             self.stdout.write(f"  {username:<12} {first} {last} ({role})")
+
+    def invite_people(self, programme: Programme, schools: list[Organisation], facilitator) -> None:
+        """Parents, school staff and every local group: a balanced list, some reached by letter."""
+        for name, category, role, school, email, language in PEOPLE:
+            invitees.add_invitation(
+                programme=programme,
+                user=facilitator,
+                cleaned={
+                    "name": name,
+                    "category": category,
+                    "staff_role": role,
+                    "organisation": schools[school],
+                    "email": email,
+                    "phone": "",
+                    "language": language,
+                    "channel": Channel.EMAIL if email else Channel.LETTER,
+                },
+            )
+        invitees.invite_organisations(programme=programme, user=facilitator)
 
     def demo_user(self, username: str, first: str, last: str, role: str):
         user, created = get_user_model().objects.get_or_create(

@@ -4,8 +4,21 @@ from django.core.management import CommandError, call_command
 
 from events.enums import OrganisationKind, SessionKind
 from events.models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue
+from invitations.enums import Category, Channel
+from invitations.models import Invitation, Invitee, Message
 
-MODELS = [get_user_model(), Neighbourhood, Organisation, Venue, Programme, Session, ChecklistItem]
+MODELS = [
+    get_user_model(),
+    Neighbourhood,
+    Organisation,
+    Venue,
+    Programme,
+    Session,
+    ChecklistItem,
+    Invitee,
+    Invitation,
+    Message,
+]
 
 
 def snapshot():
@@ -31,6 +44,13 @@ def test_seed_demo_builds_the_demo_neighbourhood(db, settings, capsys):
     assert first.kind == SessionKind.ALL_DAY
     assert 26 <= (first.date - programme.created_at.date()).days <= 32
     assert first.date.weekday() == 2  # a Wednesday: a school day
+    invited = Invitation.objects.filter(programme=programme).select_related("invitee")
+    categories = [invitation.invitee.category for invitation in invited]
+    assert categories.count(Category.PARENT) >= 5
+    assert categories.count(Category.SCHOOL_STAFF) >= 5
+    assert categories.count(Category.GROUP_WORKER) >= 6
+    assert any(invitation.invitee.channel == Channel.LETTER for invitation in invited)
+    assert Message.objects.filter(invitation__programme=programme).exists()  # the schedule is computed
     output = capsys.readouterr().out
     for username in ["facilitator", "coordinator", "artist"]:
         assert username in output
