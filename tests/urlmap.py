@@ -94,6 +94,33 @@ ROUTES += [
     Route("invitations:reply", _reply_token, default=OK, anonymous=OK),
     Route("invitations:unsubscribe", _reply_token, default=OK, anonymous=OK),
 ]
+# Facilitators and admins build the whole list; a participating school's coordinator, their school's part.
+LIST_BUILDERS = {**FACILITATORS, "coordinator": OK}
+NOT_FOUND = 404
+ROUTES += [
+    Route("invitations:list", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
+    Route("invitations:list_csv", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),
+    Route("invitations:add", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
+    Route("invitations:import", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
+    Route("invitations:import_example", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),
+    Route(
+        "invitations:invite_groups",
+        lambda w: {"pk": w.programme.pk},
+        method="post",
+        expect={"facilitator": REDIRECT, "admin": REDIRECT},
+        page=False,
+    ),
+    # Sent mail exists only on a copy in DEBUG that keeps mail as files (tests/invitations/test_mailbox.py
+    # checks who may read it then); with DEBUG off, as here, there is no such page for anyone.
+    Route("invitations:mailbox", default=NOT_FOUND, anonymous=NOT_FOUND, page=False),
+    Route(
+        "invitations:mailbox_message",
+        lambda w: {"name": "20260101-090000-000000-abcd1234.eml"},
+        default=NOT_FOUND,
+        anonymous=NOT_FOUND,
+        page=False,
+    ),
+]
 ROUTES_BY_NAME = {route.name: route for route in ROUTES}
 
 

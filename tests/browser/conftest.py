@@ -1,0 +1,98 @@
+"""Headless Chromium through Playwright, and an axe scan that fails with a readable report.
+
+Debian's Chromium is used because Playwright's own browsers cannot be downloaded here.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import sync_playwright
+
+# Playwright's sync API keeps an event loop running in the test thread, which trips Django's
+# async-safety check on every ORM call the tests (and later tests in the same run) make.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-gpu",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, live_server, user) -> None:
+    """Log the user in without the form: a session made by Django's test client, as a cookie."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+def _describe(violation: dict) -> str:
+    lines = [
+        f"{violation['id']} ({violation.get('impact')}): {violation['help']}",
+        f"  {violation['helpUrl']}",
+    ]
+    for node in violation["nodes"]:
+        lines.append(f"  - target: {node['target']}")
+        lines.append(f"    html:   {node['html']}")
+        if node.get("failureSummary"):
+            lines.extend(f"    {line}" for line in node["failureSummary"].splitlines())
+    return "\n".join(lines)
+
+
+def assert_accessible(page) -> None:
+    """Fail with every WCAG 2.x A/AA violation axe finds on the page as it is now."""
+    results = Axe().run(page, options=AXE_OPTIONS)
+    if results.violations_count:
+        report = "\n\n".join(_describe(v) for v in results.response["violations"])
+        pytest.fail(
+            f"{results.violations_count} accessibility violation(s) on {page.url}:\n\n{report}",
+            pytrace=False,
+        )
