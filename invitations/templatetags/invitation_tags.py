@@ -1,0 +1,68 @@
+"""How the invitation pages describe things: the state of each message, and the sent-mail link."""
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ..enums import Channel, MessageKind, MessageState
+from ..models import Message
+
+register = template.Library()
+
+MAILBOX_BACKEND = "bettertogether.mailbox.MailboxBackend"
+
+
+def mailbox_enabled() -> bool:
+    """Sent mail can be read from the site only on a copy running in DEBUG that keeps mail as files."""
+    return bool(settings.DEBUG) and settings.EMAIL_BACKEND == MAILBOX_BACKEND
+
+
+def _day(value) -> str:
+    return date_format(timezone.localtime(value), "j M Y")
+
+
+def _moment(value) -> str:
+    return date_format(timezone.localtime(value), "j M Y, H:i")
+
+
+@register.filter
+def message_kind(message: Message) -> str:
+    """ "Invitation", or "Session reminder (17 Jun)"."""
+    if message.kind == MessageKind.REMINDER and message.session_id:
+        return _("Session reminder (%(date)s)") % {"date": date_format(message.session.date, "j M")}
+    return message.get_kind_display()
+
+
+@register.filter
+def message_state(message: Message, programme_open: bool = True) -> str:
+    """Where one message is, in the words the list page and its CSV download use."""
+    state = message.state
+    if state == MessageState.SCHEDULED:
+        if message.channel == Channel.LETTER:
+            return _("letter due %(date)s") % {"date": _day(message.scheduled_for)}
+        if message.retry_at:
+            return _("trying again at %(time)s (the mail server said: %(error)s)") % {
+                "time": _moment(message.retry_at),
+                "error": message.last_error,
+            }
+        if message.scheduled_for <= timezone.now():
+            # Its day has come (or a session moved, or they were added late): the next run sends it.
+            if programme_open:
+                return _("due now: it goes out within a few minutes")
+            return _("due: it goes out once the programme is open")
+        return _("scheduled for %(date)s") % {"date": _day(message.scheduled_for)}
+    if state == MessageState.SENDING:
+        return _("being sent now")
+    if state == MessageState.SENT:
+        return _("sent %(time)s") % {"time": _moment(message.sent_at)} if message.sent_at else _("sent")
+    if state == MessageState.FAILED:
+        return _("failed: %(error)s") % {"error": message.last_error or _("no reason given")}
+    return _("cancelled")
+
+
+@register.simple_tag(takes_context=True)
+def mailbox_link_shown(context) -> bool:
+    user = context.get("user")
+    return mailbox_enabled() and user is not None and user.has_perm("invitations.view_mailbox")

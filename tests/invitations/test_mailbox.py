@@ -1,0 +1,226 @@
+"""The sent-mail viewer of the embedded default: what the site "sent", opened from the site in DEBUG."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from events import services as events_services
+from events.enums import ProgrammeStatus
+from invitations.services import outbox
+from invitations.services.schedule import sync_schedule
+from tests.factories import InvitationFactory
+
+MAILBOX_BACKEND = "bettertogether.mailbox.MailboxBackend"
+
+
+@pytest.fixture
+def mail_dir(settings, tmp_path):
+    """A copy of the site in DEBUG that keeps its mail as files in a folder of its own."""
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = MAILBOX_BACKEND
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+def sent_invitation(world, mail_dir):
+    """An invitation really sent through the outbox into the mailbox folder."""
+    programme = world.programme
+    programme.status = ProgrammeStatus.OPEN
+    programme.save()
+    first = programme.sessions.get(order=1)
+    first.date = timezone.localdate() + timedelta(days=10)
+    events_services.save_session(session=first)
+    InvitationFactory(programme=programme, invitee__name="Amira Khan", invitee__email="amira@example.org")
+    sync_schedule(programme=programme)
+    assert outbox.dispatch_due().sent == 1
+    [path] = mail_dir.glob("*.eml")
+    return path.name
+
+
+def test_mailbox_lists_sent_mail_newest_first(client, world, sent_invitation, mail_dir):
+    older = mail_dir / "20000101-090000-000000-00000000.eml"
+    older.write_bytes(
+        b"To: old@example.org\r\nSubject: An old one\r\nDate: Sat, 01 Jan 2000 09:00:00 +0000\r\n\r\nHi\r\n"
+    )
+    timestamp = (timezone.now() - timedelta(days=1)).timestamp()
+    os.utime(older, (timestamp, timestamp))
+    client.force_login(world.user("facilitator"))
+
+    html = client.get(reverse("invitations:mailbox")).content.decode()
+
+    assert "Amira Khan &lt;amira@example.org&gt;" in html
+    assert f"You&#x27;re invited: {world.programme.title}" in html
+    assert html.index("amira@example.org") < html.index("old@example.org")
+    assert reverse("invitations:mailbox_message", args=[sent_invitation]) in html
+
+
+def test_mailbox_leaves_out_half_written_files(client, world, mail_dir):
+    mail_dir.mkdir()
+    (mail_dir / ".20260101-090000-000000-abcdef12.eml.part").write_bytes(b"To: half@example.org\r\n")
+    client.force_login(world.user("facilitator"))
+
+    html = client.get(reverse("invitations:mailbox")).content.decode()
+
+    assert "half@example.org" not in html
+    assert "Nothing has been sent yet." in html
+
+
+def test_message_shows_headers_html_reply_link_and_attachment(client, world, sent_invitation):
+    client.force_login(world.user("facilitator"))
+
+    response = client.get(reverse("invitations:mailbox_message", args=[sent_invitation]))
+
+    html = response.content.decode()
+    assert "Amira Khan &lt;amira@example.org&gt;" in html
+    assert "List-Unsubscribe" in html and "/unsubscribe/" in html
+    assert '<iframe class="w-100 border rounded mb-3" style="height: 36rem;" sandbox="" srcdoc="' in html
+    assert "&lt;html" in html or "&lt;!doctype" in html.lower()  # the email's HTML, escaped into srcdoc
+    assert "better-together.ics (text/calendar" in html
+    [reply_link] = response.context["reply_links"]
+    assert reply_link.startswith("/r/") and f'href="{reply_link}"' in html
+
+
+def test_the_reply_link_in_a_sent_message_opens_the_invitation(client, world, sent_invitation):
+    client.force_login(world.user("facilitator"))
+    message = client.get(reverse("invitations:mailbox_message", args=[sent_invitation]))
+    client.logout()  # the person invited has no account
+
+    reply = client.get(message.context["reply_links"][0])
+
+    assert reply.status_code == 200
+    assert "Hello Amira" in reply.content.decode()
+
+
+def test_a_text_only_message_is_shown_in_pre(client, world, mail_dir):
+    mail_dir.mkdir()
+    name = "20260101-090000-000000-abcdef12.eml"
+    (mail_dir / name).write_bytes(
+        b"To: someone@example.org\r\nSubject: Plain\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"<script>alert(1)</script> Hello\r\n"
+    )
+    client.force_login(world.user("admin"))
+
+    html = client.get(reverse("invitations:mailbox_message", args=[name])).content.decode()
+
+    assert 'id="text-body">&lt;script&gt;alert(1)&lt;/script&gt; Hello' in html
+    assert "<script>alert(1)" not in html
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("facilitator", 200),
+        ("other_facilitator", 200),
+        ("admin", 200),
+        ("coordinator", 403),
+        ("other_coordinator", 403),
+        ("artist", 403),
+    ],
+)
+def test_mailbox_is_for_facilitators_and_admins(client, world, sent_invitation, role, expected):
+    client.force_login(world.user(role))
+
+    listing = client.get(reverse("invitations:mailbox"))
+    message = client.get(reverse("invitations:mailbox_message", args=[sent_invitation]))
+
+    assert (listing.status_code, message.status_code) == (expected, expected)
+
+
+def test_mailbox_sends_the_anonymous_to_sign_in(client, world, sent_invitation):
+    url = reverse("invitations:mailbox_message", args=[sent_invitation])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login")) and "next=" in response.url
+
+
+def test_mailbox_does_not_exist_without_debug(client, world, sent_invitation, settings):
+    settings.DEBUG = False
+    client.force_login(world.user("admin"))
+
+    assert client.get(reverse("invitations:mailbox")).status_code == 404
+    assert client.get(reverse("invitations:mailbox_message", args=[sent_invitation])).status_code == 404
+
+
+def test_mailbox_does_not_exist_with_a_real_mail_server(client, world, sent_invitation, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    client.force_login(world.user("admin"))
+
+    assert client.get(reverse("invitations:mailbox")).status_code == 404
+    assert client.get(reverse("invitations:mailbox_message", args=[sent_invitation])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/mailbox/../",
+        "/mailbox/..%2Fsecret_key/",
+        "/mailbox/%2e%2e%2fsecret_key/",
+        "/mailbox/..%5Csecret_key/",
+        "/mailbox/secret_key/",
+        "/mailbox/outside.eml/",
+        "/mailbox/.hidden.eml/",
+        "/mailbox/.20260101-090000-000000-abcdef12.eml.part/",
+        "/mailbox/20260101-090000-000000-abcdef12.eml%00/",
+        "/mailbox/not-there.eml/",
+        "/mailbox/%2Fetc%2Fpasswd/",
+    ],
+)
+def test_message_names_outside_the_folder_are_not_found(client, world, mail_dir, path):
+    mail_dir.mkdir()
+    (mail_dir / ".hidden.eml").write_bytes(b"To: hidden@example.org\r\n\r\nthe hidden body\r\n")
+    (mail_dir / ".20260101-090000-000000-abcdef12.eml.part").write_bytes(b"To: half@example.org\r\n\r\n")
+    (mail_dir.parent / "secret_key").write_text("not for you")
+    (mail_dir.parent / "outside.eml").write_bytes(b"To: outside@example.org\r\n\r\nthe outside body\r\n")
+    client.force_login(world.user("admin"))
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    for leaked in [b"not for you", b"the hidden body", b"the outside body", b"half@example.org"]:
+        assert leaked not in response.content
+
+
+def test_a_link_to_a_file_outside_the_folder_is_not_followed(client, world, mail_dir):
+    mail_dir.mkdir()
+    outside = mail_dir.parent / "outside.eml"
+    outside.write_bytes(b"To: outside@example.org\r\nSubject: Outside\r\n\r\nsecret\r\n")
+    (mail_dir / "20260101-090000-000000-abcdef12.eml").symlink_to(outside)
+    client.force_login(world.user("admin"))
+
+    listing = client.get(reverse("invitations:mailbox"))
+    message = client.get("/mailbox/20260101-090000-000000-abcdef12.eml/")
+
+    assert b"outside@example.org" not in listing.content
+    assert message.status_code == 404
+
+
+def test_dashboard_links_to_sent_mail_in_debug(client, world, mail_dir):
+    client.force_login(world.user("facilitator"))
+
+    html = client.get(reverse("events:dashboard")).content.decode()
+
+    assert "Sent mail (this copy of the site only)" in html
+    assert f'href="{reverse("invitations:mailbox")}"' in html
+
+
+def test_dashboard_has_no_sent_mail_link_without_debug(client, world, settings):
+    settings.DEBUG = False
+    client.force_login(world.user("admin"))
+
+    html = client.get(reverse("events:dashboard")).content.decode()
+
+    assert "Sent mail" not in html
+
+
+def test_dashboard_has_no_sent_mail_link_for_a_coordinator(client, world, mail_dir):
+    client.force_login(world.user("coordinator"))
+
+    html = client.get(reverse("events:dashboard")).content.decode()
+
+    assert "Sent mail" not in html
