@@ -25,6 +25,24 @@ class MessageKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
     REMINDER = "reminder", _("Session reminder")
     NUDGE = "nudge", _("Gentle nudge")
+    CONFIRMATION = "confirmation", _("Reply confirmation")
+
+
+# The kinds computed from the sessions by the schedule; confirmations are added when someone replies.
+SCHEDULED_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.NUDGE)
+
+
+class Answer(models.TextChoices):
+    YES = "yes", _("Coming")
+    NO = "no", _("Can't come")
+    MAYBE = "maybe", _("Not sure yet")
+
+
+class ReplySource(models.TextChoices):
+    WEB = "web", _("Online")
+    PAPER = "paper", _("Reply slip")
+    PHONE = "phone", _("Phone")
+    IN_PERSON = "in_person", _("In person")
 
 
 class MessageState(models.TextChoices):

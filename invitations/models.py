@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from events.enums import ProgrammeStatus
 from events.models import Neighbourhood, Organisation, Programme, Session
 
-from .enums import LANGUAGES, Category, Channel, MessageKind, MessageState, StaffRole
+from .enums import LANGUAGES, Answer, Category, Channel, MessageKind, MessageState, ReplySource, StaffRole
 
 
 class InviteeQuerySet(models.QuerySet):
@@ -126,6 +127,61 @@ class Invitation(models.Model):
         return f"{self.invitee} → {self.programme}"
 
 
+MAX_CHILDREN = 10
+MAX_EXTRA_PLACES = 5
+
+
+class Reply(models.Model):
+    """Someone's answer to an invitation: per session (SessionAnswer) and what would help them come."""
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="reply")
+    source = models.CharField(
+        _("how we heard"), max_length=16, choices=ReplySource.choices, default=ReplySource.WEB
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    childcare_children = models.PositiveSmallIntegerField(
+        _("children who need the crèche"), default=0, validators=[MaxValueValidator(MAX_CHILDREN)]
+    )
+    childcare_ages = models.CharField(_("their ages"), max_length=60, blank=True)
+    food_needs = models.CharField(_("food needs"), max_length=500, blank=True)
+    access_needs = models.CharField(_("access needs"), max_length=500, blank=True)
+    interpreter_language = models.CharField(
+        _("interpreter language"),
+        max_length=60,
+        blank=True,
+        help_text=_("Empty when no interpreter is needed."),
+    )
+    transport_help = models.BooleanField(_("needs help with transport"), default=False)
+    extra_places = models.PositiveSmallIntegerField(
+        _("bringing someone else"), default=0, validators=[MaxValueValidator(MAX_EXTRA_PLACES)]
+    )
+    # Goes up by one with each change, so a confirmation can say which answer it confirms.
+    version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"reply from {self.invitation.invitee}"
+
+    @property
+    def ages(self) -> list[int]:
+        return [int(age) for age in self.childcare_ages.split(",") if age.strip()]
+
+
+class SessionAnswer(models.Model):
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="answers")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="answers")
+    answer = models.CharField(max_length=8, choices=Answer.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("reply", "session", name="one_answer_per_session")]
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.get_answer_display()}"
+
+
 class ReplyToken(models.Model):
     """A reply link. Each message carries its own; every one issued keeps working. Only the hash is kept."""
 
@@ -168,6 +224,8 @@ class Message(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Confirmations: the reply version they confirm (each change of answer gets its own). 0 otherwise.
+    version = models.PositiveIntegerField(default=0)
 
     objects = MessageQuerySet.as_manager()
 
@@ -176,7 +234,11 @@ class Message(models.Model):
         constraints = [
             # NULL sessions would not collide in one constraint, so invitations and nudges get their own.
             models.UniqueConstraint(
-                "invitation", "kind", condition=Q(session__isnull=True), name="one_message_per_kind"
+                "invitation",
+                "kind",
+                "version",
+                condition=Q(session__isnull=True),
+                name="one_message_per_kind",
             ),
             models.UniqueConstraint(
                 "invitation",

@@ -54,6 +54,12 @@ def calendar_file(*, sessions: list[Session], title: str, now: datetime | None =
     return calendar.to_ical()
 
 
+def reply_lines(reply, sessions: list[Session]) -> list[tuple[Session, str]]:
+    """Each upcoming session with the person's answer to it, in words."""
+    given = {answer.session_id: answer.get_answer_display() for answer in reply.answers.all()}
+    return [(session, given.get(session.pk, "")) for session in sessions]
+
+
 def build_message(*, message: Message) -> EmailMultiAlternatives:
     """The email for one outbox row, with a fresh reply link, the sessions as an .ics attachment and
     the one-click unsubscribe headers of RFC 8058."""
@@ -66,6 +72,8 @@ def build_message(*, message: Message) -> EmailMultiAlternatives:
         if s.cancelled_at is None and s.starts_at > timezone.now()
     ]
     sessions = [message.session] if message.kind == MessageKind.REMINDER else upcoming
+    reply = getattr(invitation, "reply", None)
+    answers = reply_lines(reply, upcoming) if reply else []
     reply_url, unsubscribe_url = issue_reply_link(invitation=invitation)
     venues = {s.venue for s in sessions if s.venue}
     context = {
@@ -80,6 +88,8 @@ def build_message(*, message: Message) -> EmailMultiAlternatives:
         "lunch": any(s.lunch for s in sessions),
         "childcare": any(s.childcare for s in sessions),
         "transport": any(s.transport_help for s in sessions),
+        "reply": reply,
+        "answers": answers,
     }
     return build_email(
         template=message.kind,

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from events.enums import ProgrammeStatus
 
-from ..enums import MessageState
+from ..enums import Answer, MessageKind, MessageState
 from ..models import Message
 from .emails import build_message
 from .schedule import sync_all_schedules
@@ -117,22 +117,38 @@ def _finish(message: Message, **changes) -> bool:
 
 
 def still_wanted(message: Message, *, now: datetime) -> bool:
-    """Read again just before sending, because the person may have opted out, or the session moved or
-    been cancelled, since the row was claimed."""
+    """Read again just before sending, because the person may have opted out or replied, or the session
+    moved or been cancelled, since the row was claimed."""
     fresh = (
         Message.objects.filter(
             pk=message.pk,
             invitation__opted_out_at__isnull=True,
             invitation__programme__status=ProgrammeStatus.OPEN,
         )
-        .select_related("session")
-        .only("pk", "session__date", "session__start_time", "session__cancelled_at")
+        .select_related("session", "invitation__reply")
+        .only(
+            "pk",
+            "kind",
+            "version",
+            "session__date",
+            "session__start_time",
+            "session__cancelled_at",
+            "invitation__reply__version",
+        )
         .first()
     )
     if fresh is None:
         return False
+    reply = getattr(fresh.invitation, "reply", None)
+    if fresh.kind == MessageKind.NUDGE:
+        return reply is None
+    if fresh.kind == MessageKind.CONFIRMATION:
+        return reply is not None and reply.version == fresh.version
     if fresh.session_id:
-        return fresh.session.cancelled_at is None and fresh.session.starts_at > now
+        said_no = (
+            reply is not None and reply.answers.filter(session=fresh.session_id, answer=Answer.NO).exists()
+        )
+        return fresh.session.cancelled_at is None and fresh.session.starts_at > now and not said_no
     return True
 
 

@@ -1,14 +1,19 @@
-"""Finding an invitation from the token in a link, and someone asking not to be contacted again."""
+"""Replies: finding an invitation from the token in a link, recording an answer (online, or on
+someone's behalf from a paper slip or a phone call), and someone asking not to be contacted again."""
 
 import hmac
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bettertogether.tokens import hash_token
 
-from ..enums import MessageState
-from ..models import Invitation, Message, ReplyToken
+from ..enums import Answer, Channel, MessageKind, MessageState, ReplySource
+from ..models import Invitation, Message, Reply, ReplyToken, SessionAnswer
+from .schedule import sync_schedule
 
 
 def find_invitation(*, token: str) -> Invitation | None:
@@ -36,4 +41,89 @@ def opt_out(*, invitation: Invitation) -> int:
         invitation.save(update_fields=["opted_out_at"])
     return Message.objects.filter(invitation=invitation, state=MessageState.SCHEDULED).update(
         state=MessageState.CANCELLED
+    )
+
+
+REPLY_DETAILS = (
+    "childcare_children",
+    "childcare_ages",
+    "food_needs",
+    "access_needs",
+    "interpreter_language",
+    "transport_help",
+    "extra_places",
+)
+
+
+def parse_ages(text: str, *, children: int) -> str:
+    """ "2, 4" → "2, 4". Ages are whole years from 0 to 17, one per child at most; anything else is
+    refused with a message for the person filling in the form."""
+    parts = [part.strip() for part in text.replace(";", ",").replace(" and ", ",").split(",") if part.strip()]
+    ages = []
+    for part in parts:
+        if not part.isdigit() or not 0 <= int(part) <= 17:
+            raise ValidationError(
+                _("“%(age)s” isn't an age we understand. Please write ages in years, like 2, 4.")
+                % {"age": part[:20]}
+            )
+        ages.append(int(part))
+    if len(ages) > children:
+        raise ValidationError(_("You gave more ages than children. Please check the number of children."))
+    return ", ".join(str(age) for age in ages)
+
+
+@transaction.atomic
+def record_reply(
+    *,
+    invitation: Invitation,
+    answers: dict[int, str],
+    details: dict,
+    source: str = ReplySource.WEB,
+    recorded_by: AbstractBaseUser | None = None,
+) -> Reply:
+    """Save someone's answer (per session, and what would help them come), replacing any earlier one.
+
+    ``answers`` maps session ids of this programme to yes / no / maybe; a session of another programme,
+    or a cancelled one, is refused. Queues a confirmation email for people reached by email, and
+    brings the schedule in line (no reminder for a session they can't come to, no nudge).
+    Two submissions at once are serialised by locking the invitation row: the later one wins whole.
+    """
+    Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    sessions = set(invitation.programme.sessions.active().values_list("pk", flat=True))
+    if not set(answers) <= sessions:
+        raise ValidationError(_("That answer is for a session that isn't part of this programme."))
+    if any(answer not in Answer.values for answer in answers.values()):
+        raise ValidationError(_("Please choose coming, can't come or not sure for each session."))
+    reply, _created = Reply.objects.get_or_create(invitation=invitation)
+    for name in REPLY_DETAILS:
+        setattr(reply, name, details.get(name, Reply._meta.get_field(name).get_default()))
+    reply.source, reply.recorded_by = source, recorded_by
+    reply.version += 1
+    reply.full_clean(exclude=["invitation", "recorded_by"])
+    reply.save()
+    SessionAnswer.objects.filter(reply=reply).exclude(session_id__in=answers).delete()
+    for session_id, answer in answers.items():
+        SessionAnswer.objects.update_or_create(
+            reply=reply, session_id=session_id, defaults={"answer": answer}
+        )
+    _queue_confirmation(invitation=invitation, reply=reply)
+    invitation.reply = reply
+    sync_schedule(programme=invitation.programme)
+    return reply
+
+
+def _queue_confirmation(*, invitation: Invitation, reply: Reply) -> None:
+    """One confirmation per change; a newer answer replaces a confirmation that has not gone yet."""
+    invitee = invitation.invitee
+    Message.objects.filter(
+        invitation=invitation, kind=MessageKind.CONFIRMATION, state=MessageState.SCHEDULED
+    ).update(state=MessageState.CANCELLED)
+    if invitee.channel != Channel.EMAIL or not invitee.email or invitation.opted_out_at:
+        return
+    Message.objects.create(
+        invitation=invitation,
+        kind=MessageKind.CONFIRMATION,
+        version=reply.version,
+        channel=Channel.EMAIL,
+        scheduled_for=timezone.now(),
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from events.enums import ProgrammeStatus
 from events.models import Programme, Session
 
-from ..enums import Channel, MessageKind, MessageState
+from ..enums import SCHEDULED_KINDS, Answer, Channel, MessageKind, MessageState
 from ..models import Invitation, Message
 
 # Messages go at nine in the morning, local time, on the day they are due.
@@ -46,11 +46,22 @@ def when_to_send(planned: datetime, now: datetime) -> datetime:
     return now if local_day(planned) == local_day(now) and planned > now else planned
 
 
+def answers_of(invitation: Invitation) -> dict[int, str] | None:
+    """Session id → answer, or None when they have not replied (uses the prefetched reply if any)."""
+    try:
+        reply = invitation.reply
+    except Invitation.reply.RelatedObjectDoesNotExist:
+        return None
+    return {answer.session_id: answer.answer for answer in reply.answers.all()}
+
+
 def plan_for(
     *, invitation: Invitation, programme: Programme, sessions: list[Session], now: datetime
 ) -> list[Planned]:
     """The messages one invitee should get, each at its ideal time (which may have passed: then it goes
-    at the next run). Nothing for someone who opted out, or once every session has started."""
+    at the next run). Nothing for someone who opted out, or once every session has started. Reminders
+    go to people coming or not yet decided, never for a session they said they can't come to; the nudge
+    only to people who have not replied."""
     if invitation.opted_out_at or programme.status == ProgrammeStatus.FINISHED:
         return []
     active = sorted((s for s in sessions if s.cancelled_at is None), key=lambda s: s.starts_at)
@@ -61,14 +72,20 @@ def plan_for(
     # Someone added late gets the invitation at the next run; reminders and nudges that would
     # arrive before or together with it are left out, because the invitation says it all.
     invited_by = max(invite_at, invitation.created_at)
+    answers = answers_of(invitation)
     planned = [Planned(MessageKind.INVITATION, None, invite_at)]
     for session in upcoming:
         remind_at = send_time(session.date - timedelta(days=programme.reminder_lead_days))
-        if remind_at > invited_by:
+        if remind_at > invited_by and (answers or {}).get(session.pk) != Answer.NO:
             planned.append(Planned(MessageKind.REMINDER, session.pk, remind_at))
     first = active[0]
     nudge_at = send_time(first.date - timedelta(days=NUDGE_DAYS_BEFORE))
-    if invitation.invitee.channel == Channel.EMAIL and first.starts_at > now and nudge_at > invited_by:
+    if (
+        answers is None
+        and invitation.invitee.channel == Channel.EMAIL
+        and first.starts_at > now
+        and nudge_at > invited_by
+    ):
         planned.append(Planned(MessageKind.NUDGE, None, nudge_at))
     return planned
 
@@ -83,10 +100,12 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     sessions = list(programme.sessions.all())
-    invitations = list(programme.invitations.select_related("invitee"))
+    invitations = list(
+        programme.invitations.select_related("invitee", "reply").prefetch_related("reply__answers")
+    )
     existing = {
         (m.invitation_id, m.kind, m.session_id): m
-        for m in Message.objects.filter(invitation__programme=programme).only(
+        for m in Message.objects.filter(invitation__programme=programme, kind__in=SCHEDULED_KINDS).only(
             "pk", "invitation_id", "kind", "session_id", "state", "scheduled_for", "channel"
         )
     }
