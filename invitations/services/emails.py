@@ -1,5 +1,6 @@
 """What each outbox message says: the invitation, a session reminder and the gentle nudge."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -60,18 +61,49 @@ def reply_lines(reply, sessions: list[Session]) -> list[tuple[Session, str]]:
     return [(session, given.get(session.pk, "")) for session in sessions]
 
 
-def build_message(*, message: Message) -> EmailMultiAlternatives:
+@dataclass
+class ProgrammeDetails:
+    """What every message about one programme shares, read once per dispatcher batch."""
+
+    upcoming: list[Session]
+    facilitators: list
+    calendars: dict[int | None, bytes] = field(default_factory=dict)  # session id (None: the series) → .ics
+
+    def calendar(self, *, title: str, sessions: list[Session], key: int | None) -> bytes:
+        if key not in self.calendars:
+            self.calendars[key] = calendar_file(sessions=sessions, title=title)
+        return self.calendars[key]
+
+
+def programme_details(programme, *, shared: dict | None = None) -> ProgrammeDetails:
+    """The programme's upcoming sessions and facilitators, kept in ``shared`` (one dict per batch)."""
+    if shared is not None and programme.pk in shared:
+        return shared[programme.pk]
+    now = timezone.now()
+    details = ProgrammeDetails(
+        upcoming=[
+            s
+            for s in programme.sessions.select_related("venue").order_by("date", "start_time")
+            if s.cancelled_at is None and s.starts_at > now
+        ],
+        facilitators=list(programme.facilitators.all()),
+    )
+    if shared is not None:
+        shared[programme.pk] = details
+    return details
+
+
+def build_message(*, message: Message, shared: dict | None = None) -> EmailMultiAlternatives:
     """The email for one outbox row, with a fresh reply link, the sessions as an .ics attachment and
-    the one-click unsubscribe headers of RFC 8058."""
+    the one-click unsubscribe headers of RFC 8058. Pass the same ``shared`` dict for a batch of
+    messages so that each programme's sessions, facilitators and calendar are read and built once."""
     invitation = message.invitation
     invitee = invitation.invitee
     programme = invitation.programme
-    upcoming = [
-        s
-        for s in programme.sessions.select_related("venue").order_by("date", "start_time")
-        if s.cancelled_at is None and s.starts_at > timezone.now()
-    ]
-    sessions = [message.session] if message.kind == MessageKind.REMINDER else upcoming
+    details = programme_details(programme, shared=shared)
+    upcoming = details.upcoming
+    is_reminder = message.kind == MessageKind.REMINDER
+    sessions = [message.session] if is_reminder else upcoming
     reply = getattr(invitation, "reply", None)
     answers = reply_lines(reply, upcoming) if reply else []
     reply_url, unsubscribe_url = issue_reply_link(invitation=invitation)
@@ -82,7 +114,7 @@ def build_message(*, message: Message) -> EmailMultiAlternatives:
         "sessions": sessions,
         "session": message.session,
         "venues": sorted(venues, key=lambda venue: venue.name),
-        "facilitators": list(programme.facilitators.all()),
+        "facilitators": details.facilitators,
         "reply_url": reply_url,
         "unsubscribe_url": unsubscribe_url,
         "lunch": any(s.lunch for s in sessions),
@@ -104,6 +136,12 @@ def build_message(*, message: Message) -> EmailMultiAlternatives:
             "Auto-Submitted": "auto-generated",
         },
         attachments=[
-            ("better-together.ics", calendar_file(sessions=sessions, title=programme.title), "text/calendar")
+            (
+                "better-together.ics",
+                details.calendar(
+                    title=programme.title, sessions=sessions, key=message.session_id if is_reminder else None
+                ),
+                "text/calendar",
+            )
         ],
     )

@@ -88,11 +88,14 @@ def requeue_stuck(*, now: datetime) -> int:
 
 
 def claim_due(*, now: datetime, limit: int = BATCH_SIZE) -> list[Message]:
-    """Claim up to ``limit`` due rows for this dispatcher and return them with what sending needs."""
-    candidates = list(
+    """Claim up to ``limit`` due rows for this dispatcher and return them with what sending needs.
+    Empty only when nothing is due: losing a race for one batch means trying the next."""
+    while candidates := list(
         Message.objects.due(now).order_by("scheduled_for", "pk").values_list("pk", flat=True)[:limit]
-    )
-    return claim(candidates, now=now)
+    ):
+        if claimed := claim(candidates, now=now):
+            return claimed
+    return []
 
 
 def claim(candidates: list[int], *, now: datetime) -> list[Message]:
@@ -154,6 +157,7 @@ def still_wanted(message: Message, *, now: datetime) -> bool:
 
 def send_claimed(*, messages: list[Message], connection, result: DispatchResult) -> None:
     """Send claimed rows over one connection, recording each outcome as it happens."""
+    shared: dict = {}  # each programme's sessions and calendar, built once for the batch
     for message in messages:
         now = timezone.now()
         # Renew the claim as each row's turn comes: the sweeper takes rows whose claimed_at is old, and
@@ -166,7 +170,7 @@ def send_claimed(*, messages: list[Message], connection, result: DispatchResult)
                 result.cancelled += 1
             continue
         try:
-            email = build_message(message=message)
+            email = build_message(message=message, shared=shared)
             connection.open()  # reuses the open SMTP session; reconnects after an error closed it
             connection.send_messages([email])
         except Exception as raw:  # noqa: BLE001 -- every failure must be recorded on the row

@@ -227,3 +227,38 @@ def test_two_dispatchers_at_once_never_send_twice(open_programme, smtp_sink):
     recipients = [m["To"] for m in smtp_sink.messages if "racer" in m["To"]]
     assert len(recipients) == 40
     assert len(set(recipients)) == 40
+
+
+def test_a_batch_slower_than_the_sweeper_timeout_is_not_sent_twice(open_programme, smtp_sink, settings):
+    for number in range(3):
+        invite(open_programme, email=f"slow{number}@example.org")
+    long_ago = timezone.now() - timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS + 1)
+    batch = outbox.claim_due(now=long_ago)  # worker A claimed these a while ago and is still sending
+    result = outbox.DispatchResult()
+    outbox.send_claimed(messages=batch[:1], connection=_connection(), result=result)
+
+    outbox.dispatch_due()  # worker B: its sweeper sees A's remaining rows as stuck
+    outbox.send_claimed(messages=batch[1:], connection=_connection(), result=result)  # A carries on
+
+    recipients = [m["To"] for m in smtp_sink.messages]
+    assert len(recipients) == len(set(recipients)) == 3
+
+
+def test_a_dispatcher_that_loses_a_race_for_one_batch_claims_the_next(open_programme, monkeypatch):
+    for _ in range(4):
+        invite(open_programme)
+    real_claim = outbox.claim
+    raced = []
+
+    def rival_wins_first(candidates, *, now):
+        if not raced:  # another dispatcher takes this first batch just before us
+            raced.append(real_claim(candidates, now=now))
+            return []
+        return real_claim(candidates, now=now)
+
+    monkeypatch.setattr(outbox, "claim", rival_wins_first)
+
+    claimed = outbox.claim_due(now=timezone.now(), limit=2)
+
+    assert len(raced[0]) == 2 and len(claimed) == 2
+    assert not {m.pk for m in raced[0]} & {m.pk for m in claimed}
