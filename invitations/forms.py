@@ -1,12 +1,20 @@
+import re
+
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Organisation, Programme
+from events.models import Organisation, Programme, Session
 
-from .enums import LANGUAGES, Category, Channel, StaffRole
+from .enums import LANGUAGES, Answer, Category, Channel, ReplySource, StaffRole
+from .models import MAX_CHILDREN, MAX_EXTRA_PLACES, Reply
 from .services import invitees
+from .services.replies import REPLY_DETAILS, parse_ages
 
 
 class InviteeForm(forms.Form):
@@ -159,3 +167,324 @@ class ConfirmImportForm(forms.Form):
     """The checked file, sent back from the preview page to be checked again and imported."""
 
     text = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=invitees.MAX_FILE_BYTES)
+
+
+# --- Replies: the parent's own form, and the one staff fill in from a reply slip or a phone call ---------
+
+ANSWER_FIELD = re.compile(r"session_(\d+)")
+# The optional questions, in the order of the page.
+DETAIL_FIELDS = [
+    "childcare_children",
+    "childcare_ages",
+    "food_needs",
+    "access_needs",
+    "interpreter",
+    "interpreter_language",
+    "transport_help",
+    "extra_places",
+]
+TEXT_TOO_LONG = _("Please keep this shorter: %(limit_value)d characters at most (this has %(show_value)d).")
+# Suggestions for the interpreter question; people may type any language.
+INTERPRETER_LANGUAGES = [label for code, label in LANGUAGES if code != "en"] + [_("British Sign Language")]
+
+
+class DirectRender:
+    """A widget that writes its HTML in Python, the same markup as Django's widget templates, instead of
+    rendering a template for each input and each of its attributes: the reply page is opened by many
+    people at once, and its inputs through templates cost over a millisecond a page (bench/rsvp.py)."""
+
+    INPUTS = frozenset(
+        f"django/forms/widgets/{name}.html" for name in ("text", "number", "checkbox", "radio_option")
+    )
+
+    def _render(self, template_name, context, renderer=None):
+        widget = context["widget"]
+        if template_name == "django/forms/widgets/textarea.html":
+            return format_html(
+                '<textarea name="{}"{}>\n{}</textarea>',
+                widget["name"],
+                flatatt(widget["attrs"]),
+                widget["value"] or "",
+            )
+        if template_name not in self.INPUTS or widget.get("wrap_label"):
+            return super()._render(template_name, context, renderer)
+        value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value, flatatt(widget["attrs"])
+        )
+
+
+class TextInput(DirectRender, forms.TextInput):
+    pass
+
+
+class NumberInput(DirectRender, forms.NumberInput):
+    pass
+
+
+class Textarea(DirectRender, forms.Textarea):
+    pass
+
+
+class CheckboxInput(DirectRender, forms.CheckboxInput):
+    pass
+
+
+class RadioSelect(DirectRender, forms.RadioSelect):
+    """Rendered one option at a time in the template ({{ choice.tag }}), each in Python."""
+
+
+def _number(label, *, most: int, help_text, message) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=most,
+        required=False,
+        initial=0,
+        help_text=help_text,
+        widget=NumberInput(attrs={"inputmode": "numeric", "class": "form-control number-input"}),
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
+def _text(label, *, max_length: int, help_text, rows: int = 0) -> forms.CharField:
+    widget = (
+        Textarea(attrs={"rows": rows, "class": "form-control"})
+        if rows
+        else TextInput(attrs={"class": "form-control"})
+    )
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=False,
+        help_text=help_text,
+        widget=widget,
+        error_messages={"max_length": TEXT_TOO_LONG},
+    )
+
+
+class ReplyForm(forms.Form):
+    """Someone's answer: for each session coming / can't come / not sure, and what would help them come.
+
+    One field ``session_<pk>`` per session that can still be answered. The "I'll come to all of them"
+    button (``all`` in the data) answers yes to every one of them. A posted answer for any other session
+    is refused as a whole: it is not part of this invitation.
+    """
+
+    childcare_children = _number(
+        _("How many children will need the crèche?"),
+        most=MAX_CHILDREN,
+        help_text=_("Write 0 if none."),
+        message=format_lazy(_("Please write a number of children from 0 to {most}."), most=MAX_CHILDREN),
+    )
+    childcare_ages = _text(_("How old are they?"), max_length=60, help_text=_("In years, for example: 2, 4"))
+    food_needs = _text(
+        _("Is there anything we should know about food?"),
+        max_length=500,
+        rows=2,
+        help_text=_("For example: vegetarian, halal, or an allergy."),
+    )
+    access_needs = _text(
+        _("Is there anything that would make it easier for you to get in or take part?"),
+        max_length=500,
+        rows=2,
+        help_text=_("For example: a ramp, a hearing loop, large print or a quiet space."),
+    )
+    interpreter = forms.BooleanField(
+        label=_("An interpreter would help me"),
+        required=False,
+        widget=CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    interpreter_language = _text(
+        _("Which language?"),
+        max_length=60,
+        help_text=_("Type any language, for example Polish or British Sign Language."),
+    )
+    transport_help = forms.BooleanField(
+        label=_("I would like help getting there"),
+        required=False,
+        widget=CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    extra_places = _number(
+        _("How many people are you bringing with you?"),
+        most=MAX_EXTRA_PLACES,
+        help_text=_("For example a partner, a grandparent or a friend. Write 0 if nobody."),
+        message=format_lazy(_("Please write a number from 0 to {most}."), most=MAX_EXTRA_PLACES),
+    )
+
+    # The third-person wording staff see when they fill the form in for someone.
+    labels: dict = {}
+
+    def __init__(self, *args, sessions: list[Session], reply: Reply | None = None, **kwargs):
+        if reply is not None:
+            kwargs["initial"] = {**self.initial_from(reply), **(kwargs.get("initial") or {})}
+        super().__init__(*args, **kwargs)
+        for name, label in self.labels.items():
+            self.fields[name].label = label
+        self.sessions = sessions
+        self.everything = self.is_bound and "all" in self.data
+        self.fields["interpreter_language"].widget.attrs.update(
+            {"list": "interpreter-languages", "autocomplete": "off"}
+        )
+        for session in sessions:
+            self.fields[self.answer_field(session)] = forms.ChoiceField(
+                label=session_label(session),
+                choices=Answer.choices,
+                widget=RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
+                required=not self.everything,
+                error_messages={
+                    "required": _("Please say if you can come on %(date)s.")
+                    % {"date": date_format(session.date, "l j F")},
+                    "invalid_choice": _("Please choose coming, can't come or not sure."),
+                },
+            )
+        self._describe()
+
+    @staticmethod
+    def answer_field(session: Session) -> str:
+        return f"session_{session.pk}"
+
+    @staticmethod
+    def initial_from(reply: Reply) -> dict:
+        initial = {name: getattr(reply, name) for name in REPLY_DETAILS}
+        initial["interpreter"] = bool(reply.interpreter_language)
+        for answer in reply.answers.all():
+            initial[f"session_{answer.session_id}"] = answer.answer
+        return initial
+
+    def clean_childcare_children(self) -> int:
+        return self.cleaned_data["childcare_children"] or 0
+
+    def clean_extra_places(self) -> int:
+        return self.cleaned_data["extra_places"] or 0
+
+    def clean(self):
+        cleaned = super().clean()
+        if any(ANSWER_FIELD.fullmatch(key) and key not in self.fields for key in self.data):
+            raise ValidationError(
+                _("That answer is for a session that isn't part of this programme."), code="other_session"
+            )
+        if "childcare_ages" in cleaned and "childcare_children" not in self.errors:
+            try:
+                cleaned["childcare_ages"] = parse_ages(
+                    cleaned["childcare_ages"], children=cleaned.get("childcare_children") or 0
+                )
+            except ValidationError as error:
+                self.add_error("childcare_ages", error)
+        if (
+            cleaned.get("interpreter")
+            and not cleaned.get("interpreter_language")
+            and "interpreter_language" not in self.errors
+        ):
+            self.add_error("interpreter_language", _("Please tell us which language."))
+        return cleaned
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self._describe()
+
+    def _describe(self) -> None:
+        """Point each field at its hint and its error, for screen readers (aria-describedby)."""
+        errors = self.errors if self.is_bound and hasattr(self, "cleaned_data") else {}
+        for name in DETAIL_FIELDS:  # the radio groups are described on their fieldset
+            field = self.fields[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{name}-hint")
+            if name in errors:
+                ids.append(f"{name}-error")
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+            else:
+                field.widget.attrs.pop("aria-describedby", None)
+            classes = [c for c in field.widget.attrs.get("class", "").split() if c != "is-invalid"]
+            if name in errors and "form-control" in classes:
+                classes.append("is-invalid")
+            if classes:
+                field.widget.attrs["class"] = " ".join(classes)
+
+    # --- What the template and the view need -----------------------------------------------------------
+
+    def session_fields(self) -> list[tuple[Session, forms.BoundField, list[tuple[str, str, str, bool]]]]:
+        """Each session, its field, and its answers as (id, value, label, chosen) for the template to write
+        as buttons: much quicker than rendering each radio input through the widget's templates."""
+        rows = []
+        for session in self.sessions:
+            bound = self[self.answer_field(session)]
+            current = str(bound.value() or "")
+            options = [
+                (f"{bound.auto_id}_{index}", value, label, value == current)
+                for index, (value, label) in enumerate(bound.field.choices)
+            ]
+            rows.append((session, bound, options))
+        return rows
+
+    def detail_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in DETAIL_FIELDS]
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """Each problem with the id of the field it is beside, in the order of the page."""
+        summary = []
+        for _session, bound, _options in self.session_fields():
+            for error in bound.errors:
+                summary.append((f"{bound.auto_id}_0", error))
+        for bound in self.detail_fields():
+            for error in bound.errors:
+                summary.append((bound.auto_id, error))
+        return summary
+
+    def answers(self) -> dict[int, str]:
+        if self.everything:
+            return {session.pk: Answer.YES for session in self.sessions}
+        return {session.pk: self.cleaned_data[self.answer_field(session)] for session in self.sessions}
+
+    def details(self) -> dict:
+        data = self.cleaned_data
+        details = {name: data[name] for name in REPLY_DETAILS}
+        details["transport_help"] = bool(data["transport_help"])
+        return details
+
+    def show_errors(self, error: ValidationError) -> None:
+        """Put an error from the service beside the field it is about, or at the top."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+        self._describe()
+
+
+def session_label(session: Session) -> str:
+    """ "Wednesday 4 March: all-day workshop" """
+    return f"{date_format(session.date, 'l j F')}: {session.get_kind_display().lower()}"
+
+
+class RecordReplyForm(ReplyForm):
+    """The same questions, filled in by staff for someone who replied on paper, by phone or in person."""
+
+    source = forms.ChoiceField(
+        label=_("How did they reply?"),
+        choices=[choice for choice in ReplySource.choices if choice[0] != ReplySource.WEB],
+        widget=RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("Please choose how they replied.")},
+    )
+    field_order = ["source"]
+    labels = {
+        "childcare_children": _("How many children will need the crèche?"),
+        "food_needs": _("Anything we should know about food?"),
+        "access_needs": _("Anything that would make it easier for them to get in or take part?"),
+        "interpreter": _("An interpreter would help them"),
+        "transport_help": _("They would like help getting there"),
+        "extra_places": _("How many people are they bringing with them?"),
+    }
+
+    @staticmethod
+    def initial_from(reply: Reply) -> dict:
+        initial = ReplyForm.initial_from(reply)
+        if reply.source != ReplySource.WEB:
+            initial["source"] = reply.source
+        return initial
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        source = self["source"]
+        return [(f"{source.auto_id}_0", error) for error in source.errors] + super().error_summary()

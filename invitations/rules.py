@@ -12,5 +12,7 @@ rules.add_perm("invitations.view_invitations", builds_the_list)
 rules.add_perm("invitations.add_invitation", builds_the_list)
 # Groups and agencies are invited by the facilitator; schools invite their own staff and parents.
 rules.add_perm("invitations.invite_groups", signed_in & (admin | runs_programme))
+# Who is coming and what they need (children, food, access, languages): personal, so the facilitator only.
+rules.add_perm("invitations.view_sheets", signed_in & (admin | runs_programme))
 # The copy of sent mail kept by the embedded default (the views also need DEBUG and the mailbox backend).
 rules.add_perm("invitations.view_mailbox", signed_in & (admin | is_facilitator))

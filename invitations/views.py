@@ -1,4 +1,7 @@
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -8,69 +11,267 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import decorator_from_middleware
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import FormView, TemplateView
 
 from bettertogether.csvsafe import csv_text
 from bettertogether.mailbox import mailbox_dir
 from bettertogether.permissions import object_permission_required
+from bettertogether.ratelimit import rate_limit
 from events.enums import OrganisationKind, ProgrammeStatus
-from events.models import Programme
+from events.models import Programme, Session
 from events.views import ProgrammeMixin
 
-from .forms import ConfirmImportForm, InviteeForm, UploadForm
-from .models import Invitation, Message
-from .services import invitees, replies
+from .enums import Answer
+from .forms import (
+    INTERPRETER_LANGUAGES,
+    ConfirmImportForm,
+    InviteeForm,
+    RecordReplyForm,
+    ReplyForm,
+    UploadForm,
+)
+from .models import Invitation, Message, Reply, SessionAnswer
+from .services import emails, invitees, replies
 from .templatetags.invitation_tags import mailbox_enabled, message_kind, message_state
 
 
 def _private(response: HttpResponse) -> HttpResponse:
     """Pages opened with a token: never cached, never indexed, and the token never leaks as a referrer."""
+    # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
     add_never_cache_headers(response)
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
-def _invitation_or_404(token: str):
-    invitation = replies.find_invitation(token=token)
-    if invitation is None:
-        raise Http404
-    return invitation
+@dataclass
+class Opened:
+    """What a reply link opens: the invitation, its sessions (not cancelled, in date order) and the answer
+    given so far, loaded once for every page of the link."""
+
+    invitation: Invitation
+    token: str
+    sessions: list[Session]
+    reply: Reply | None
+    now: datetime
+
+    @property
+    def programme(self) -> Programme:
+        return self.invitation.programme
+
+    @property
+    def upcoming(self) -> list[Session]:
+        """The sessions that can still be answered: not over yet."""
+        return [session for session in self.sessions if session.ends_at > self.now]
+
+    @property
+    def finished(self) -> bool:
+        """The programme is marked finished, or every one of its sessions is over."""
+        return self.programme.status == ProgrammeStatus.FINISHED or bool(self.sessions and not self.upcoming)
+
+    def answers(self) -> dict[int, str]:
+        return {answer.session_id: answer.answer for answer in self.reply.answers.all()} if self.reply else {}
 
 
-@require_http_methods(["GET"])
-def reply(request: HttpRequest, token: str) -> HttpResponse:
-    """Where the link in an invitation leads. Opening it never changes anything."""
-    invitation = _invitation_or_404(token)
-    return _private(render(request, "invitations/reply.html", {"invitation": invitation, "token": token}))
+class TokenPageCsrfMiddleware(CsrfViewMiddleware):
+    """Django's CSRF check for the forms on token pages, without the Origin and Referer checks.
+
+    The pages are sent with ``Referrer-Policy: no-referrer`` so that the token never leaks; browsers then
+    send their forms with ``Origin: null`` and no Referer, which Django's own check refuses (and over
+    HTTPS it insists on a Referer). The CSRF token itself is still required and compared, a real foreign
+    Origin is still refused, and the unguessable token in the address already shows that whoever posts
+    holds the link."""
+
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        return request.META["HTTP_ORIGIN"] == "null" or super()._origin_verified(request)
+
+    def _check_referer(self, request: HttpRequest) -> None:
+        if request.META.get("HTTP_REFERER"):
+            super()._check_referer(request)
+
+
+csrf_protect_token_page = decorator_from_middleware(TokenPageCsrfMiddleware)
+
+
+def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
+    """The pages a reply link opens. Rate-limited per client address; an unknown or altered token gets a
+    plain 404 that says nothing about any programme; once the programme has finished, a friendly page
+    (410 Gone) unless ``after_finish``. Every answer, even an error, gets the private headers. POSTs
+    are checked by TokenPageCsrfMiddleware unless ``csrf`` is off (the one-click unsubscribe)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+            invitation = replies.find_invitation(token=token)
+            if invitation is None:
+                return render(request, "404.html", status=404)
+            reply = getattr(invitation, "reply", None)
+            if reply is not None:
+                prefetch_related_objects([reply], "answers")  # read by the page, the form and the summary
+            opened = Opened(
+                invitation=invitation,
+                token=token,
+                sessions=list(
+                    invitation.programme.sessions.active()
+                    .select_related("venue")
+                    .order_by("date", "start_time")
+                ),
+                reply=reply,
+                now=timezone.now(),
+            )
+            if opened.finished and not after_finish:
+                return render(request, "invitations/finished.html", {"opened": opened}, status=410)
+            return view(request, opened)
+
+        checked = csrf_protect_token_page(wrapped) if csrf else wrapped
+        page = never_cache_private(rate_limit("reply-links")(checked))
+        # The site-wide CSRF middleware steps aside: the check above (or none, for the unsubscribe) applies.
+        return csrf_exempt(page)
+
+    return decorator
+
+
+def never_cache_private(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return _private(view(request, *args, **kwargs))
+
+    return wrapped
+
+
+def _venues(sessions: list[Session]) -> list:
+    """Each place the sessions are held, once, in the order they come."""
+    venues = []
+    for session in sessions:
+        if session.venue and session.venue not in venues:
+            venues.append(session.venue)
+    return venues
+
+
+@token_page()
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
+    """Where the link in an invitation leads. Opening it never changes anything (mail scanners open
+    every link); the answer is a POST. Sessions already over keep the answer given before."""
+    upcoming = opened.upcoming
+    if request.method == "POST":
+        form = ReplyForm(request.POST, sessions=upcoming)
+        if form.is_valid():
+            still_open = {session.pk for session in upcoming}
+            kept = {pk: answer for pk, answer in opened.answers().items() if pk not in still_open}
+            try:
+                replies.record_reply(
+                    invitation=opened.invitation,
+                    answers={**kept, **form.answers()},
+                    details=form.details(),
+                )
+            except ValidationError as error:
+                form.show_errors(error)
+            else:
+                return redirect("invitations:reply_thanks", opened.token)
+    else:
+        form = ReplyForm(sessions=upcoming, reply=opened.reply)
+    given = opened.answers()
+    return render(
+        request,
+        "invitations/reply.html",
+        {
+            "opened": opened,
+            "invitation": opened.invitation,
+            "invitee": opened.invitation.invitee,
+            "programme": opened.programme,
+            "token": opened.token,
+            "form": form,
+            "past": [
+                (session, given.get(session.pk)) for session in opened.sessions if session not in upcoming
+            ],
+            "venues": _venues(upcoming),
+            "languages": INTERPRETER_LANGUAGES,
+            "staff": False,
+            "cancel_url": None,
+        },
+    )
+
+
+def _summary(opened: Opened) -> list[tuple[Session, str]]:
+    """Each session with the answer in words ("" when none was given)."""
+    labels = dict(Answer.choices)
+    given = opened.answers()
+    return [(session, labels.get(given.get(session.pk), "")) for session in opened.sessions]
+
+
+@token_page()
+@require_safe
+def reply_thanks(request: HttpRequest, opened: Opened) -> HttpResponse:
+    """After answering: the answer as we have it, the dates for a calendar, and how to change it."""
+    if opened.reply is None:
+        return redirect("invitations:reply", opened.token)
+    given = opened.answers()
+    return render(
+        request,
+        "invitations/reply_thanks.html",
+        {
+            "opened": opened,
+            "invitation": opened.invitation,
+            "invitee": opened.invitation.invitee,
+            "programme": opened.programme,
+            "reply": opened.reply,
+            "token": opened.token,
+            "summary": _summary(opened),
+            "coming": any(given.get(s.pk) in (Answer.YES, Answer.MAYBE) for s in opened.upcoming),
+        },
+    )
+
+
+@token_page()
+@require_safe
+def reply_calendar(request: HttpRequest, opened: Opened) -> HttpResponse:
+    """An .ics file of the sessions still to come that they said yes or maybe to; all of them if none."""
+    given = opened.answers()
+    chosen = [s for s in opened.upcoming if given.get(s.pk) in (Answer.YES, Answer.MAYBE)]
+    response = HttpResponse(
+        emails.calendar_file(sessions=chosen or opened.upcoming, title=opened.programme.title),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="better-together.ics"'
+    return response
 
 
 # Mail programs send the one-click unsubscribe (RFC 8058) as a POST with no CSRF token; the unguessable
-# token in the address is what authorises it, and a GET only shows the button.
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = _invitation_or_404(token)
+# token in the address is what authorises it, and a GET only shows the button. It keeps working after the
+# programme has finished: an old email's one-click unsubscribe should still get a plain "done".
+@token_page(after_finish=True, csrf=False)
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, opened: Opened) -> HttpResponse:
+    invitation = opened.invitation
     if request.method == "POST":
         replies.opt_out(invitation=invitation)
-    return _private(
-        render(
-            request,
-            "invitations/unsubscribe.html",
-            {"invitation": invitation, "token": token, "done": invitation.opted_out_at is not None},
-        )
+    return render(
+        request,
+        "invitations/unsubscribe.html",
+        {
+            "invitation": invitation,
+            "programme": opened.programme,
+            "token": opened.token,
+            "done": invitation.opted_out_at is not None,
+            "finished": opened.finished,
+        },
     )
 
 
@@ -95,11 +296,17 @@ def _invitations_with_messages(*, programme: Programme, user) -> QuerySet[Invita
     """The invitations this user may see, with everything the list shows: no query per person."""
     return (
         invitees.visible_invitations(programme=programme, user=user)
-        .select_related("invitee__organisation")
+        .select_related("invitee__organisation", "reply")
         .prefetch_related(
             Prefetch(
                 "messages", queryset=Message.objects.select_related("session").order_by("scheduled_for", "pk")
-            )
+            ),
+            Prefetch(
+                "reply__answers",
+                queryset=SessionAnswer.objects.select_related("session").order_by(
+                    "session__date", "session__start_time"
+                ),
+            ),
         )
     )
 
@@ -189,6 +396,64 @@ class InvitationCreateView(InvitationsMixin, FormView):
         messages.success(self.request, _("%(name)s is on the list.") % {"name": invitation.invitee.name})
         if "another" in self.request.POST:
             return redirect("invitations:add", self.programme.pk)
+        return redirect("invitations:list", self.programme.pk)
+
+
+class RecordReplyView(ProgrammeMixin, FormView):
+    """A reply given on paper, by phone or in person, recorded on the person's behalf by the programme's
+    facilitators, or by a school coordinator for their own school's people (anyone else's: 404)."""
+
+    permission_required = "invitations.add_invitation"
+    form_class = RecordReplyForm
+    template_name = "invitations/record_reply.html"
+
+    @cached_property
+    def invitation(self) -> Invitation:
+        return get_object_or_404(
+            invitees.visible_invitations(programme=self.programme, user=self.request.user).select_related(
+                "invitee__organisation", "reply"
+            ),
+            pk=self.kwargs["invitation_pk"],
+        )
+
+    @cached_property
+    def sessions(self) -> list[Session]:
+        return list(self.programme.sessions.active().select_related("venue").order_by("date", "start_time"))
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "sessions": self.sessions,
+            "reply": getattr(self.invitation, "reply", None),
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            programme=self.programme,
+            invitation=self.invitation,
+            invitee=self.invitation.invitee,
+            reply=getattr(self.invitation, "reply", None),
+            languages=INTERPRETER_LANGUAGES,
+            past=[],
+            venues=[],
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            replies.record_reply(
+                invitation=self.invitation,
+                answers=form.answers(),
+                details=form.details(),
+                source=form.cleaned_data["source"],
+                recorded_by=self.request.user,
+            )
+        except ValidationError as error:
+            form.show_errors(error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Saved the reply from %(name)s.") % {"name": self.invitation.invitee.name}
+        )
         return redirect("invitations:list", self.programme.pk)
 
 

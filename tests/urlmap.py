@@ -52,6 +52,24 @@ def _reply_token(world):
     return {"token": reply_url.rstrip("/").rsplit("/", 1)[1]}
 
 
+def _replied_token(world):
+    """A reply link for someone who has already answered (the thank-you page and the calendar)."""
+    from invitations.services.replies import find_invitation, record_reply
+
+    kwargs = _reply_token(world)
+    invitation = find_invitation(token=kwargs["token"])
+    record_reply(invitation=invitation, answers={world.session.pk: "yes"}, details={})
+    return kwargs
+
+
+def _school_invitation(world):
+    """Someone from the coordinator's own school on the programme's list."""
+    from tests.factories import InvitationFactory
+
+    invitation = InvitationFactory(programme=world.programme, invitee__organisation=world.school)
+    return {"pk": world.programme.pk, "invitation_pk": invitation.pk}
+
+
 FACILITATORS = {"facilitator": OK, "admin": OK}
 SIGNED_IN = ["other_facilitator", "facilitator", "other_coordinator", "coordinator", "artist", "admin"]
 EVERYONE = {role: OK for role in SIGNED_IN}
@@ -93,6 +111,8 @@ ROUTES = [
 ROUTES += [
     Route("invitations:reply", _reply_token, default=OK, anonymous=OK),
     Route("invitations:unsubscribe", _reply_token, default=OK, anonymous=OK),
+    Route("invitations:reply_thanks", _replied_token, default=OK, anonymous=OK),
+    Route("invitations:reply_calendar", _replied_token, default=OK, anonymous=OK, page=False),
 ]
 # Facilitators and admins build the whole list; a participating school's coordinator, their school's part.
 LIST_BUILDERS = {**FACILITATORS, "coordinator": OK}
@@ -101,6 +121,7 @@ ROUTES += [
     Route("invitations:list", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
     Route("invitations:list_csv", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),
     Route("invitations:add", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
+    Route("invitations:record_reply", _school_invitation, expect=LIST_BUILDERS),
     Route("invitations:import", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
     Route("invitations:import_example", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),
     Route(
@@ -118,6 +139,21 @@ ROUTES += [
         lambda w: {"name": "20260101-090000-000000-abcd1234.eml"},
         default=NOT_FOUND,
         anonymous=NOT_FOUND,
+        page=False,
+    ),
+]
+# Who is coming and what they need: personal, so the programme's facilitators and admins only.
+ROUTES += [
+    Route("invitations:sheets", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS),
+    Route(
+        "invitations:sheet",
+        lambda w: {"pk": w.programme.pk, "session_pk": w.session.pk, "kind": "creche"},
+        expect=FACILITATORS,
+    ),
+    Route(
+        "invitations:sheet_csv",
+        lambda w: {"pk": w.programme.pk, "session_pk": w.session.pk, "kind": "creche"},
+        expect=FACILITATORS,
         page=False,
     ),
 ]

@@ -23,7 +23,9 @@ def find_invitation(*, token: str) -> Invitation | None:
     token_hash = hash_token(token)
     found = (
         ReplyToken.objects.filter(token_hash=token_hash)
-        .select_related("invitation__invitee", "invitation__programme")
+        # Everything the reply pages show about the person in this one query (the greeting needs the
+        # organisation; the earlier answer, if any, is the reply).
+        .select_related("invitation__invitee__organisation", "invitation__programme", "invitation__reply")
         .first()
     )
     # The lookup is by hash; the comparison is repeated in constant time on principle.

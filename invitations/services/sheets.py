@@ -1,0 +1,467 @@
+"""What the facilitator needs to know before the day: who is coming from each group, against the even
+split, and the sheets for each session (catering, crèche, access, interpreters, transport).
+
+Everything here only reads. Each function makes a fixed, small number of queries however long the list is.
+
+How answers are counted:
+
+- "Coming" and "not sure yet" count places: the person, plus anyone they said they would bring (extra
+  places), in the person's own group. "Can't come" and "no reply" count people.
+- "Not sure yet" is never added to "coming": it is shown beside it, so the facilitator can plan for the
+  likely number and know the most there could be.
+- Someone who replied but gave no answer for a session counts as "no reply" for that session.
+- Someone who asked us to stop messages has not necessarily changed their plans: their answers count.
+  Only if they never replied are they left out (not "waiting for a reply"). Cancelled sessions are not shown.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Programme, Session
+
+from ..enums import BALANCE_GROUPS, Answer
+from ..models import Invitee, Reply, SessionAnswer
+
+GROUP_OF_CATEGORY = {
+    category: key for key, (_label, categories) in BALANCE_GROUPS.items() for category in categories
+}
+GROUP_LABELS = {key: str(label) for key, (label, _categories) in BALANCE_GROUPS.items()}
+
+
+def _share(count: int, total: int) -> int:
+    return round(100 * count / total) if total else 0
+
+
+def _low(count: int, total: int) -> bool:
+    """Under a quarter of those coming: the same test as the invitation list's balance."""
+    return bool(total) and count * 4 < total
+
+
+# --- Numbers by group ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupAnswers:
+    """One group's answers for one session."""
+
+    key: str
+    label: str
+    coming: int  # places: people who said yes and the people they bring
+    not_sure: int  # places, likewise
+    cant: int  # people
+    no_reply: int  # people
+    share: int  # per cent of those coming, rounded
+    low: bool  # under a quarter of those coming
+
+
+@dataclass(frozen=True)
+class SessionAttendance:
+    session: Session
+    groups: list[GroupAnswers]
+
+    @property
+    def coming(self) -> int:
+        return sum(group.coming for group in self.groups)
+
+    @property
+    def not_sure(self) -> int:
+        return sum(group.not_sure for group in self.groups)
+
+    @property
+    def cant(self) -> int:
+        return sum(group.cant for group in self.groups)
+
+    @property
+    def no_reply(self) -> int:
+        return sum(group.no_reply for group in self.groups)
+
+    @property
+    def aim(self) -> int:
+        """An even split of those coming: about a third from each group."""
+        return round(self.coming / len(self.groups)) if self.groups else 0
+
+    @property
+    def low(self) -> list[GroupAnswers]:
+        return [group for group in self.groups if group.low]
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    """One group across the whole programme."""
+
+    key: str
+    label: str
+    invited: int  # people on the list, less those who asked for no messages and never replied
+    replied: int  # people
+    no_reply: int  # people
+    coming: int  # places: people coming to at least one session, and the people they bring
+    share: int  # per cent of those coming, rounded
+    low: bool
+
+
+@dataclass(frozen=True)
+class ProgrammeTotal:
+    groups: list[GroupTotal]
+
+    @property
+    def invited(self) -> int:
+        return sum(group.invited for group in self.groups)
+
+    @property
+    def replied(self) -> int:
+        return sum(group.replied for group in self.groups)
+
+    @property
+    def no_reply(self) -> int:
+        return sum(group.no_reply for group in self.groups)
+
+    @property
+    def coming(self) -> int:
+        return sum(group.coming for group in self.groups)
+
+    @property
+    def aim(self) -> int:
+        return round(self.coming / len(self.groups)) if self.groups else 0
+
+    @property
+    def low(self) -> list[GroupTotal]:
+        return [group for group in self.groups if group.low]
+
+
+@dataclass(frozen=True)
+class Attendance:
+    sessions: list[SessionAttendance]
+    total: ProgrammeTotal
+
+
+def attendance(*, programme: Programme) -> Attendance:
+    """Per active session, each group's answers (coming / can't / not sure / no reply) against the even
+    split, and the programme's total: who is coming to at least one session. Someone who asked not to be
+    contacted has stopped our messages, not their plans: their answers count, but if they never replied
+    they are not counted as waiting for a reply. Three queries."""
+    sessions = list(programme.sessions.active().select_related("venue").order_by("order", "date", "pk"))
+    yes_to_a_session = Exists(
+        SessionAnswer.objects.filter(
+            reply__invitation=OuterRef("pk"),
+            answer=Answer.YES,
+            session__programme=programme,
+            session__cancelled_at__isnull=True,
+        )
+    )
+    people = (
+        programme.invitations.filter(Q(opted_out_at__isnull=True) | Q(reply__isnull=False))
+        .order_by()
+        .values_list("invitee__category")
+        .annotate(
+            invited=Count("pk"),
+            replied=Count("reply"),
+            coming=Count("pk", filter=yes_to_a_session),
+            brought=Sum("reply__extra_places", filter=yes_to_a_session, default=0),
+        )
+    )
+    invited: Counter[str] = Counter()
+    replied: Counter[str] = Counter()
+    coming: Counter[str] = Counter()
+    for category, invited_count, replied_count, coming_count, brought in people:
+        group = GROUP_OF_CATEGORY.get(category)
+        if group:
+            invited[group] += invited_count
+            replied[group] += replied_count
+            coming[group] += coming_count + brought
+
+    answers = (
+        SessionAnswer.objects.filter(
+            session__in=[session.pk for session in sessions],
+            reply__invitation__programme=programme,
+        )
+        .order_by()
+        .values_list("session_id", "reply__invitation__invitee__category", "answer")
+        .annotate(people=Count("pk"), brought=Sum("reply__extra_places", default=0))
+    )
+    # (session id, group, answer) -> people, and the places they bring
+    answered: Counter[tuple[int, str, str]] = Counter()
+    brought_by: Counter[tuple[int, str, str]] = Counter()
+    for session_id, category, answer, people_count, brought in answers:
+        group = GROUP_OF_CATEGORY.get(category)
+        if group:
+            answered[session_id, group, answer] += people_count
+            brought_by[session_id, group, answer] += brought
+
+    per_session = []
+    for session in sessions:
+        counts = {}
+        for key in BALANCE_GROUPS:
+            people_by_answer = {answer: answered[session.pk, key, answer] for answer in Answer.values}
+            counts[key] = {
+                "coming": people_by_answer[Answer.YES] + brought_by[session.pk, key, Answer.YES],
+                "not_sure": people_by_answer[Answer.MAYBE] + brought_by[session.pk, key, Answer.MAYBE],
+                "cant": people_by_answer[Answer.NO],
+                "no_reply": invited[key] - sum(people_by_answer.values()),
+            }
+        total = sum(count["coming"] for count in counts.values())
+        per_session.append(
+            SessionAttendance(
+                session=session,
+                groups=[
+                    GroupAnswers(
+                        key=key,
+                        label=GROUP_LABELS[key],
+                        share=_share(count["coming"], total),
+                        low=_low(count["coming"], total),
+                        **count,
+                    )
+                    for key, count in counts.items()
+                ],
+            )
+        )
+
+    total_coming = sum(coming.values())
+    return Attendance(
+        sessions=per_session,
+        total=ProgrammeTotal(
+            groups=[
+                GroupTotal(
+                    key=key,
+                    label=GROUP_LABELS[key],
+                    invited=invited[key],
+                    replied=replied[key],
+                    no_reply=invited[key] - replied[key],
+                    coming=coming[key],
+                    share=_share(coming[key], total_coming),
+                    low=_low(coming[key], total_coming),
+                )
+                for key in BALANCE_GROUPS
+            ]
+        ),
+    )
+
+
+# --- The sheets for the day ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who said they are coming to a session, or are not sure yet, with their reply."""
+
+    invitee: Invitee
+    reply: Reply
+    answer: str
+
+    @property
+    def name(self) -> str:
+        return self.invitee.name
+
+    @property
+    def group(self) -> str:
+        return GROUP_LABELS.get(GROUP_OF_CATEGORY.get(self.invitee.category, ""), "")
+
+    @property
+    def organisation(self) -> str:
+        return self.invitee.organisation.name if self.invitee.organisation else ""
+
+    @property
+    def sure(self) -> bool:
+        return self.answer == Answer.YES
+
+    @property
+    def answer_label(self) -> str:
+        return str(Answer(self.answer).label)
+
+    @property
+    def places(self) -> int:
+        """Themselves and anyone they are bringing."""
+        return 1 + self.reply.extra_places
+
+
+def _people(*, session: Session) -> list[Person]:
+    """Everyone who said yes or "not sure" to this session (including anyone who has since asked us to
+    stop messages: they may still come). One query."""
+    answers = (
+        SessionAnswer.objects.filter(
+            session=session,
+            answer__in=[Answer.YES, Answer.MAYBE],
+            reply__invitation__programme_id=session.programme_id,
+        )
+        .select_related("reply__invitation__invitee__organisation")
+        .order_by("reply__invitation__invitee__name", "pk")
+    )
+    return [
+        Person(invitee=answer.reply.invitation.invitee, reply=answer.reply, answer=answer.answer)
+        for answer in answers
+    ]
+
+
+def _places(people: list[Person], *, sure: bool) -> int:
+    return sum(person.places for person in people if person.sure == sure)
+
+
+@dataclass(frozen=True)
+class CateringSheet:
+    session: Session
+    people: list[Person]  # everyone coming or not sure, for the CSV
+    food: list[Person]  # those who told us about food needs
+    coming: int  # places
+    not_sure: int  # places
+    children: int  # children in the crèche, coming: not counted in `coming`
+
+    @property
+    def meal(self) -> str:
+        """The food to plan: "lunch" on the all-day, "refreshments" on a half-day, "" when there is none."""
+        if self.session.lunch:
+            return "lunch"
+        return "refreshments" if self.session.refreshments else ""
+
+
+def catering(*, session: Session) -> CateringSheet:
+    """How many to feed at this session (lunch on the all-day, refreshments on a half-day), counting the
+    people coming and those they bring, and everyone's food needs by name. One query."""
+    people = _people(session=session)
+    return CateringSheet(
+        session=session,
+        people=people,
+        food=[person for person in people if person.reply.food_needs.strip()],
+        coming=_places(people, sure=True),
+        not_sure=_places(people, sure=False),
+        children=sum(person.reply.childcare_children for person in people if person.sure),
+    )
+
+
+@dataclass(frozen=True)
+class CrecheRequest:
+    person: Person
+    children: int
+    ages: list[int]
+    ages_text: str  # as written, shown when the ages can't be read as numbers
+
+    @property
+    def ages_missing(self) -> int:
+        return max(self.children - len(self.ages), 0) if self.ages or not self.ages_text else 0
+
+
+@dataclass(frozen=True)
+class CrecheSheet:
+    session: Session
+    requests: list[CrecheRequest]
+
+    @property
+    def children(self) -> int:
+        return sum(request.children for request in self.requests if request.person.sure)
+
+    @property
+    def children_not_sure(self) -> int:
+        return sum(request.children for request in self.requests if not request.person.sure)
+
+    @property
+    def ages(self) -> list[tuple[int, int]]:
+        """(age, how many children) for the children coming, youngest first."""
+        counts = Counter(age for request in self.requests if request.person.sure for age in request.ages)
+        return sorted(counts.items())
+
+    @property
+    def ages_missing(self) -> int:
+        return sum(request.ages_missing for request in self.requests if request.person.sure)
+
+
+def _ages(reply: Reply) -> list[int]:
+    try:
+        return reply.ages
+    except ValueError:  # typed in by hand (the admin) rather than through the checked forms
+        return []
+
+
+def creche(*, session: Session) -> CrecheSheet:
+    """The children who need the crèche at this session, with their ages, per parent. One query."""
+    return CrecheSheet(
+        session=session,
+        requests=[
+            CrecheRequest(
+                person=person,
+                children=person.reply.childcare_children,
+                ages=_ages(person.reply),
+                ages_text=person.reply.childcare_ages,
+            )
+            for person in _people(session=session)
+            if person.reply.childcare_children
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class AccessSheet:
+    session: Session
+    people: list[Person]
+
+
+def access(*, session: Session) -> AccessSheet:
+    """Everyone coming (or not sure) who told us about access needs, with what they said. One query."""
+    return AccessSheet(
+        session=session,
+        people=[person for person in _people(session=session) if person.reply.access_needs.strip()],
+    )
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str
+    people: list[Person]
+
+    @property
+    def coming(self) -> int:
+        return sum(1 for person in self.people if person.sure)
+
+    @property
+    def not_sure(self) -> int:
+        return sum(1 for person in self.people if not person.sure)
+
+
+@dataclass(frozen=True)
+class InterpretersSheet:
+    session: Session
+    languages: list[Language] = field(default_factory=list)
+
+    @property
+    def people(self) -> list[tuple[Language, Person]]:
+        return [(language, person) for language in self.languages for person in language.people]
+
+
+def interpreters(*, session: Session) -> InterpretersSheet:
+    """Who would like an interpreter at this session, grouped by language (as people wrote it, ignoring
+    case and spaces), the languages most asked for first. One query."""
+    by_language: dict[str, Language] = {}
+    for person in _people(session=session):
+        name = " ".join(person.reply.interpreter_language.split())
+        if name:
+            language = by_language.setdefault(name.casefold(), Language(name=name, people=[]))
+            language.people.append(person)
+    languages = sorted(by_language.values(), key=lambda language: (-len(language.people), language.name))
+    return InterpretersSheet(session=session, languages=languages)
+
+
+@dataclass(frozen=True)
+class TransportSheet:
+    session: Session
+    people: list[Person]
+
+    @property
+    def places(self) -> int:
+        return sum(person.places for person in self.people if person.sure)
+
+
+def transport(*, session: Session) -> TransportSheet:
+    """Who asked for help getting to this session, with how to reach them. One query."""
+    return TransportSheet(
+        session=session, people=[person for person in _people(session=session) if person.reply.transport_help]
+    )
+
+
+# The sheets by the name used in their addresses, with their titles.
+SHEETS = {
+    "catering": (catering, _("Catering")),
+    "creche": (creche, _("Crèche")),
+    "access": (access, _("Access needs")),
+    "interpreters": (interpreters, _("Interpreters")),
+    "transport": (transport, _("Transport")),
+}
