@@ -19,7 +19,6 @@ import pstats
 import re
 import secrets
 import shutil
-import signal
 import smtplib
 import socket
 import subprocess
@@ -34,15 +33,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from support import free_port, stop_group, tail
+
 REPO = Path(__file__).resolve().parent.parent
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 DEADLINE_SECONDS = 600
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until(condition, *, timeout: float, what: str, logs=lambda: "") -> None:
@@ -51,10 +46,6 @@ def wait_until(condition, *, timeout: float, what: str, logs=lambda: "") -> None
         if time.monotonic() > deadline:
             raise SystemExit(f"bench: timed out after {timeout:.0f}s {what}\n{logs()}")
         time.sleep(0.01)
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
 class CountingSink:
@@ -108,19 +99,6 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
     if process.poll() is not None:
         raise SystemExit(f"bench: redis-server exited\n{tail(log)}")
     return process, f"redis://127.0.0.1:{port}/0"
-
-
-def stop_group(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
-    except ProcessLookupError:
-        pass
 
 
 def throwaway_postgres(url: str) -> tuple[str, Callable[[], None]]:

@@ -21,7 +21,6 @@ import pstats
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,8 @@ import time
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
+
+from support import free_port, stop_group, tail
 
 REPO = Path(__file__).resolve().parent.parent
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -69,16 +70,6 @@ request = function()
   return wrk.format("GET", paths[math.random(#paths)])
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
 def create_invitations(count: int) -> list[str]:
@@ -190,19 +181,6 @@ def start_gunicorn(work: Path, port: int, workers: int) -> subprocess.Popen:
         if time.monotonic() > deadline:
             raise SystemExit(f"bench: gunicorn did not answer within 30s\n{tail(log)}")
         time.sleep(0.1)
-
-
-def stop_group(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
-    except ProcessLookupError:
-        pass
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
