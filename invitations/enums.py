@@ -76,3 +76,14 @@ LANGUAGES = [
     ("uk", _("Ukrainian")),
     ("ur", _("Urdu")),
 ]
+
+
+class LetterState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RENDERING = "rendering", _("Being made")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Could not be made")
+
+
+# The kinds of message a letter can carry: an invitation, or a reminder of one session.
+LETTER_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER)

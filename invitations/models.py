@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -10,7 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from events.enums import ProgrammeStatus
 from events.models import Neighbourhood, Organisation, Programme, Session
 
-from .enums import LANGUAGES, Answer, Category, Channel, MessageKind, MessageState, ReplySource, StaffRole
+from .enums import (
+    LANGUAGES,
+    Answer,
+    Category,
+    Channel,
+    LetterState,
+    MessageKind,
+    MessageState,
+    ReplySource,
+    StaffRole,
+)
 
 
 class InviteeQuerySet(models.QuerySet):
@@ -118,6 +130,8 @@ class Invitation(models.Model):
         blank=True,
         help_text=_("No more messages for this programme."),
     )
+    # The short code on a letter's reply slip, typed in by the school office. Given when a letter is made.
+    reply_code = models.CharField(_("reply code"), max_length=8, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["invitee__name"]
@@ -255,3 +269,54 @@ class Message(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("invitations:list", args=[self.invitation.programme_id])
+
+
+# Letters: the words the facilitator writes, and the PDFs made from them for each school.
+MAX_LETTER_CHARACTERS = 6000
+
+
+class LetterWording(models.Model):
+    """The friendly words of a programme's invitation letter, written by the facilitator."""
+
+    programme = models.OneToOneField(Programme, on_delete=models.CASCADE, related_name="letter_wording")
+    text = models.TextField(_("the words of the letter"), max_length=MAX_LETTER_CHARACTERS)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"letter for {self.programme}"
+
+
+def letter_upload_to(instance: "LetterBatch", filename: str) -> str:
+    return f"letters/{instance.programme_id}/{secrets.token_hex(16)}.pdf"
+
+
+class LetterBatch(models.Model):
+    """One PDF of letters for one school: every invitee reached by letter, a page each.
+
+    ``fingerprint`` is a hash of everything printed (words, people, sessions): when it no longer matches,
+    the PDF is out of date and the next request makes a fresh one."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="letter_batches")
+    school = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="letter_batches")
+    kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.INVITATION)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=LetterState.choices, default=LetterState.QUEUED)
+    pages_done = models.PositiveIntegerField(default=0)
+    pages_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=letter_upload_to, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} letters for {self.school} ({self.get_state_display()})"

@@ -16,3 +16,5 @@ rules.add_perm("invitations.invite_groups", signed_in & (admin | runs_programme)
 rules.add_perm("invitations.view_sheets", signed_in & (admin | runs_programme))
 # The copy of sent mail kept by the embedded default (the views also need DEBUG and the mailbox backend).
 rules.add_perm("invitations.view_mailbox", signed_in & (admin | is_facilitator))
+# The words of the programme's invitation letter: written by the programme's facilitators.
+rules.add_perm("invitations.change_letter_wording", signed_in & (admin | runs_programme))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sheet_views, views
+from . import code_views, letter_views, sheet_views, views, wording_views
 
 app_name = "invitations"
 
@@ -14,6 +14,7 @@ urlpatterns = [
         views.RecordReplyView.as_view(),
         name="record_reply",
     ),
+    path("programmes/<int:pk>/reply-slip/", code_views.ReplyCodeView.as_view(), name="reply_code"),
     path("programmes/<int:pk>/invitations/", views.InvitationListView.as_view(), name="list"),
     path("programmes/<int:pk>/invitations/list.csv", views.invitation_list_csv, name="list_csv"),
     path("programmes/<int:pk>/invitations/add/", views.InvitationCreateView.as_view(), name="add"),
@@ -30,6 +31,28 @@ urlpatterns = [
         "programmes/<int:pk>/sheets/<int:session_pk>/<slug:kind>.csv",
         sheet_views.SheetCsvView.as_view(),
         name="sheet_csv",
+    ),
+    path(
+        "programmes/<int:pk>/letter/words/",
+        wording_views.LetterWordingView.as_view(),
+        name="letter_wording",
+    ),
+    path(
+        "programmes/<int:pk>/letter/words/check/",
+        wording_views.check_letter_wording,
+        name="letter_wording_check",
+    ),
+    path("programmes/<int:pk>/letters/", letter_views.letters_page, name="letters"),
+    path("programmes/<int:pk>/letters/<int:batch_pk>/", letter_views.letter_batch, name="letter_batch"),
+    path(
+        "programmes/<int:pk>/letters/<int:batch_pk>/download/",
+        letter_views.letter_download,
+        name="letter_download",
+    ),
+    path(
+        "programmes/<int:pk>/letters/person/<int:invitation_pk>/",
+        letter_views.letter_one,
+        name="letter_one",
     ),
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/<str:name>/", views.mailbox_message, name="mailbox_message"),

@@ -37,7 +37,7 @@ from events.enums import OrganisationKind, ProgrammeStatus
 from events.models import Programme, Session
 from events.views import ProgrammeMixin
 
-from .enums import Answer
+from .enums import Answer, ReplySource
 from .forms import (
     INTERPRETER_LANGUAGES,
     ConfirmImportForm,
@@ -420,6 +420,16 @@ class RecordReplyView(ProgrammeMixin, FormView):
     def sessions(self) -> list[Session]:
         return list(self.programme.sessions.active().select_related("venue").order_by("date", "start_time"))
 
+    @property
+    def from_slip(self) -> bool:
+        """Opened from a typed reply code (code_views): "Reply slip" is chosen, and after saving the
+        office goes back to type the next slip's code."""
+        return self.request.GET.get("source") == ReplySource.PAPER
+
+    def get_initial(self):
+        initial = super().get_initial()
+        return {**initial, "source": ReplySource.PAPER} if self.from_slip else initial
+
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
@@ -454,7 +464,7 @@ class RecordReplyView(ProgrammeMixin, FormView):
         messages.success(
             self.request, _("Saved the reply from %(name)s.") % {"name": self.invitation.invitee.name}
         )
-        return redirect("invitations:list", self.programme.pk)
+        return redirect("invitations:reply_code" if self.from_slip else "invitations:list", self.programme.pk)
 
 
 class ImportView(InvitationsMixin, FormView):

@@ -122,6 +122,7 @@ ROUTES += [
     Route("invitations:list_csv", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),
     Route("invitations:add", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
     Route("invitations:record_reply", _school_invitation, expect=LIST_BUILDERS),
+    Route("invitations:reply_code", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
     Route("invitations:import", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
     Route("invitations:import_example", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),
     Route(
@@ -153,6 +154,54 @@ ROUTES += [
     Route(
         "invitations:sheet_csv",
         lambda w: {"pk": w.programme.pk, "session_pk": w.session.pk, "kind": "creche"},
+        expect=FACILITATORS,
+        page=False,
+    ),
+]
+
+
+def _letter_batch(world):
+    """A finished batch of letters for the coordinator's school."""
+    from invitations.enums import LetterState
+    from invitations.models import LetterBatch
+
+    batch = LetterBatch.objects.create(
+        programme=world.programme,
+        school=world.school,
+        fingerprint="x",
+        state=LetterState.READY,
+        pages_total=1,
+    )
+    batch.file.save("letters.pdf", ContentFile(b"%PDF-1.7\n%%EOF\n"))
+    return {"pk": world.programme.pk, "batch_pk": batch.pk}
+
+
+def _letter_invitation(world):
+    """Someone from the coordinator's school reached by letter."""
+    from tests.factories import InvitationFactory
+
+    invitation = InvitationFactory(
+        programme=world.programme, invitee__organisation=world.school, invitee__channel="letter"
+    )
+    return {"pk": world.programme.pk, "invitation_pk": invitation.pk}
+
+
+# Letters: the programme's facilitators for every school, a coordinator for their own school.
+ROUTES += [
+    Route("invitations:letters", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
+    Route("invitations:letter_batch", _letter_batch, expect=LIST_BUILDERS),
+    Route("invitations:letter_download", _letter_batch, expect=LIST_BUILDERS, page=False),
+    Route("invitations:letter_one", _letter_invitation, expect=LIST_BUILDERS, page=False),
+]
+
+
+# The words of the letter: the programme's facilitators write them; the check is a POST that answers JSON.
+ROUTES += [
+    Route("invitations:letter_wording", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS),
+    Route(
+        "invitations:letter_wording_check",
+        lambda w: {"pk": w.programme.pk},
+        method="post",
         expect=FACILITATORS,
         page=False,
     ),

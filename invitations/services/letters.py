@@ -1,0 +1,540 @@
+"""Printed letters for parents reached through school: the reply codes on their slips, one HTML page per
+person, the PDF made from it by WeasyPrint (fetching only our own static and media files), and the
+batches a school coordinator asks for and downloads."""
+
+import base64
+import hashlib
+import io
+import json
+import mimetypes
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import Organisation, Programme, Session
+
+from ..enums import Channel, LetterState, MessageKind
+from ..models import Invitation, LetterBatch, LetterWording
+from .emails import issue_reply_link
+from .wording import default_letter_text
+
+# No characters that are easily confused when read aloud or typed from paper: no 0/O, 1/I/L, 2/Z, 5/S,
+# 8/B (nor G/6, Q).
+CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
+CODE_LENGTH = 6
+CODE_ATTEMPTS = 20
+MASK = 2  # the QR code's mask pattern
+
+
+class NoLetterInvitees(Exception):
+    """The school has nobody reached by letter on this programme's list: there is nothing to print."""
+
+
+def new_reply_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def grouped_code(code: str) -> str:
+    """A reply code as printed and read aloud: two groups of three, "ACD 479"."""
+    return f"{code[:3]} {code[3:]}" if len(code) == CODE_LENGTH else code
+
+
+def ensure_reply_code(invitation: Invitation) -> str:
+    """Give the invitation its short reply code if it has none yet (saved at once); return the code.
+
+    Codes are random (``secrets``) and unique: a collision is retried with a fresh code."""
+    if invitation.reply_code:
+        return invitation.reply_code
+    for _attempt in range(CODE_ATTEMPTS):
+        code = new_reply_code()
+        if Invitation.objects.filter(reply_code=code).exists():
+            continue
+        try:
+            with transaction.atomic():
+                updated = Invitation.objects.filter(pk=invitation.pk, reply_code__isnull=True).update(
+                    reply_code=code
+                )
+        except IntegrityError:  # someone else took the same code at the same moment
+            continue
+        if not updated:  # given a code meanwhile by another request
+            invitation.refresh_from_db(fields=["reply_code"])
+            return invitation.reply_code
+        invitation.reply_code = code
+        return code
+    raise RuntimeError("Could not find a free reply code.")
+
+
+def letter_invitations(*, programme: Programme, school: Organisation) -> QuerySet[Invitation]:
+    """The school's people on the programme's list who are reached by letter and still want to hear."""
+    return (
+        programme.invitations.filter(
+            invitee__organisation=school,
+            invitee__channel=Channel.LETTER,
+            opted_out_at__isnull=True,
+        )
+        .select_related("invitee", "invitee__organisation")
+        .order_by("invitee__name", "pk")
+    )
+
+
+def letter_schools(*, programme: Programme, user: AbstractBaseUser) -> list[Organisation]:
+    """The participating schools whose letters this user may print: all of them for the programme's
+    facilitators, only their own for a school coordinator."""
+    schools = programme.schools.order_by("name")
+    if not user.has_perm("events.change_programme", programme):
+        schools = schools.filter(coordinators=user)
+    return list(schools)
+
+
+def may_print_for(*, user: AbstractBaseUser, programme: Programme, school: Organisation) -> bool:
+    return any(s.pk == school.pk for s in letter_schools(programme=programme, user=user))
+
+
+def letter_words(*, programme: Programme) -> str:
+    """The facilitator's words for the letter, or our own friendly default (services.wording)."""
+    wording = LetterWording.objects.filter(programme=programme).first()
+    if wording is not None and wording.text.strip():
+        return wording.text
+    return default_letter_text(programme=programme)
+
+
+def reminder_words(*, session: Session) -> str:
+    return _(
+        "Just a friendly reminder: the next Better Together workshop is coming up soon, and we are "
+        "looking forward to seeing you there. If you have not told us yet whether you can come, the slip "
+        "at the bottom of this letter is the easiest way."
+    )
+
+
+def letter_sessions(*, programme: Programme, kind: str, session: Session | None) -> list[Session]:
+    """The sessions a letter lists: every session still to come, or the one a reminder is about."""
+    if kind == MessageKind.REMINDER:
+        if session is None:
+            raise ValueError("A reminder letter is about one session.")
+        return [session]
+    return list(programme.sessions.upcoming().select_related("venue"))
+
+
+def fingerprint(
+    *,
+    words: str,
+    invitations: list[Invitation],
+    sessions: list[Session],
+    school: Organisation,
+    kind: str,
+) -> str:
+    """A sha256 of everything a batch prints: when any of it changes, the PDF is out of date."""
+    data = {
+        "kind": str(kind),
+        "words": words,
+        "people": [[i.pk, i.invitee.name, i.reply_code] for i in invitations],
+        "sessions": [
+            [
+                s.pk,
+                s.date.isoformat(),
+                str(s.start_time),
+                str(s.end_time),
+                s.get_kind_display(),
+                s.provided,
+                s.venue.name if s.venue else "",
+                s.venue.address if s.venue else "",
+                s.venue.access_features if s.venue else [],
+                s.venue.public_transport if s.venue else "",
+            ]
+            for s in sessions
+        ],
+        "school": [school.name, school.logo.name if school.logo else ""],
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def logo_data_uri(school: Organisation) -> str:
+    """The school's logo as a data: address, or "" when it has none or the file is not an image."""
+    if not school.logo:
+        return ""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with school.logo.open("rb") as handle:
+            content = handle.read()
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            kind = (image.format or "").lower()
+    except (OSError, UnidentifiedImageError, ValueError):
+        return ""
+    if kind not in ("png", "jpeg", "gif", "webp"):
+        return ""
+    return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
+
+
+def qr_svg(url: str) -> str:
+    """The reply address as a QR code: inline SVG, one path, sized by the letter's CSS."""
+    import segno
+
+    # A fixed mask: choosing the "best" of eight costs more than the rest of the letter, and any mask
+    # scans (tests/invitations/test_letters.py decodes them).
+    return segno.make_qr(url, error="m", mask=MASK).svg_inline(scale=1, border=2, omitsize=True, dark="#000")
+
+
+@dataclass
+class Letter:
+    invitation: Invitation
+    code: str
+    reply_url: str
+    qr: str
+
+    @property
+    def name(self) -> str:
+        return self.invitation.invitee.name
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [" ".join(block.split()) for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
+
+
+def render_letters_html(
+    *,
+    programme: Programme,
+    school: Organisation,
+    invitations: list[Invitation],
+    kind: str = MessageKind.INVITATION,
+    session: Session | None = None,
+    words: str | None = None,
+    sessions: list[Session] | None = None,
+) -> str:
+    """One HTML document with one A4 page per invitation. Issues a fresh reply link (token) for each
+    person and gives anyone without one a reply code; everything typed by people is escaped."""
+    if sessions is None:
+        sessions = letter_sessions(programme=programme, kind=kind, session=session)
+    if words is None:
+        words = (
+            reminder_words(session=session)
+            if kind == MessageKind.REMINDER
+            else letter_words(programme=programme)
+        )
+    letters = []
+    with transaction.atomic():  # one commit for every person's new reply token, not one each
+        for invitation in invitations:
+            code = ensure_reply_code(invitation)
+            reply_url, _unsubscribe = issue_reply_link(invitation=invitation)
+            letters.append(
+                Letter(
+                    invitation=invitation, code=grouped_code(code), reply_url=reply_url, qr=qr_svg(reply_url)
+                )
+            )
+    shared = {
+        "paragraphs": _paragraphs(words),
+        "sessions": sessions,
+        "venues": sorted({s.venue for s in sessions if s.venue}, key=lambda venue: venue.name),
+        "is_reminder": kind == MessageKind.REMINDER,
+        "childcare": any(s.childcare for s in sessions),
+    }
+    # What every letter says alike is rendered once, not once a page.
+    return render_to_string(
+        "letters/letters.html",
+        {
+            **shared,
+            "body": render_to_string("letters/_body.html", shared),
+            "slip": render_to_string("letters/_slip.html", shared),
+            "school": school,
+            "logo": logo_data_uri(school),
+            "letters": letters,
+            # Long words get smaller type, so a letter still fits its page.
+            "size": "longer" if len(words) > 3600 else "long" if len(words) > 2400 else "",
+        },
+    )
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class RestrictedFetcher(URLFetcher):
+        """Serves data: addresses, the project's own static files and files under MEDIA_ROOT, all read
+        from disk (never over the network); refuses file://, every other host and scheme."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("data", "http", "https"), allow_redirects=False)
+
+        def fetch(self, url: str, headers=None):
+            if url.lower().startswith("data:"):
+                return super().fetch(url, headers)
+            path = resolve_local(url)
+            mime, _encoding = mimetypes.guess_type(path.name)
+            return URLFetcherResponse(
+                url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"}
+            )
+
+    return RestrictedFetcher
+
+
+class RefusedURL(ValueError):
+    """An address the letters may not load."""
+
+
+def resolve_local(url: str) -> Path:
+    """The file on disk that an address under SITE_URL's static or media URL names, or RefusedURL."""
+    parts = urlsplit(url)
+    site = urlsplit(settings.SITE_URL)
+    if parts.scheme not in ("http", "https") or parts.netloc != site.netloc or parts.scheme != site.scheme:
+        raise RefusedURL(f"Refused to fetch {url!r}.")
+    path = unquote(parts.path)
+    if path.startswith(settings.STATIC_URL):
+        relative = path[len(settings.STATIC_URL) :]
+        if ".." in Path(relative).parts:
+            raise RefusedURL(f"Refused to fetch {url!r}.")
+        found = finders.find(relative)
+        if not found and settings.STATIC_ROOT:
+            candidate = (Path(settings.STATIC_ROOT) / relative).resolve()
+            if candidate.is_relative_to(Path(settings.STATIC_ROOT).resolve()) and candidate.is_file():
+                found = str(candidate)
+        if not found:
+            raise RefusedURL(f"No such static file: {url!r}.")
+        return Path(found if isinstance(found, str) else found[0])
+    if path.startswith(settings.MEDIA_URL):
+        root = Path(settings.MEDIA_ROOT).resolve()
+        candidate = (root / path[len(settings.MEDIA_URL) :]).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            raise RefusedURL(f"Refused to fetch {url!r}.")
+        return candidate
+    raise RefusedURL(f"Refused to fetch {url!r}.")
+
+
+def url_fetcher():
+    """A fresh restricted fetcher for one render."""
+    return _fetcher_class()()
+
+
+def render_pdf(html: str, *, fetcher=None) -> bytes:
+    """The PDF of an HTML document, resolving relative addresses against SITE_URL through the
+    restricted fetcher."""
+    from weasyprint import HTML
+
+    return HTML(
+        string=html, base_url=settings.SITE_URL + "/", url_fetcher=fetcher or url_fetcher()
+    ).write_pdf()
+
+
+# Batches ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    invitations: list[Invitation]
+    sessions: list[Session]
+    words: str
+    fingerprint: str
+
+
+def prepare(*, programme: Programme, school: Organisation, kind: str, session: Session | None) -> Prepared:
+    """Everything a batch prints, with reply codes given to anyone without one, and its fingerprint."""
+    invitations = list(letter_invitations(programme=programme, school=school))
+    for invitation in invitations:
+        ensure_reply_code(invitation)
+    sessions = letter_sessions(programme=programme, kind=kind, session=session)
+    words = (
+        reminder_words(session=session) if kind == MessageKind.REMINDER else letter_words(programme=programme)
+    )
+    return Prepared(
+        invitations=invitations,
+        sessions=sessions,
+        words=words,
+        fingerprint=fingerprint(
+            words=words, invitations=invitations, sessions=sessions, school=school, kind=kind
+        ),
+    )
+
+
+def request_letters(
+    *,
+    programme: Programme,
+    school: Organisation,
+    kind: str = MessageKind.INVITATION,
+    session: Session | None = None,
+    user: AbstractBaseUser | None = None,
+) -> LetterBatch:
+    """The batch of letters for a school: the newest one if nothing printed on it has changed and it is
+    ready or still being made; otherwise a new batch, queued, and the task that renders it enqueued
+    once the transaction commits. Raises NoLetterInvitees when there is nobody to write to."""
+    if kind not in (MessageKind.INVITATION, MessageKind.REMINDER):
+        raise ValueError(f"Letters are invitations or reminders, not {kind!r}.")
+    prepared = prepare(programme=programme, school=school, kind=kind, session=session)
+    if not prepared.invitations:
+        raise NoLetterInvitees(
+            _("Nobody from %(school)s is reached by letter yet, so there are no letters to print.")
+            % {"school": school.name}
+        )
+    newest = (
+        LetterBatch.objects.filter(programme=programme, school=school, kind=kind, session=session)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if (
+        newest is not None
+        and newest.fingerprint == prepared.fingerprint
+        and newest.state in (LetterState.QUEUED, LetterState.RENDERING, LetterState.READY)
+    ):
+        return newest
+    batch = LetterBatch.objects.create(
+        programme=programme,
+        school=school,
+        kind=kind,
+        session=session,
+        fingerprint=prepared.fingerprint,
+        pages_total=len(prepared.invitations),
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    from ..tasks import render_letters
+
+    transaction.on_commit(lambda: render_letters.delay(batch.pk))
+    return batch
+
+
+# Big batches are rendered in chunks of this many letters, each by its own task, so that the worker's
+# processes share the work; the last chunk to finish merges the parts (pypdf).
+CHUNK_PAGES = 50
+
+
+def render_batch(*, batch: LetterBatch) -> LetterBatch:
+    """Make a queued batch's PDF and store it: rendering → ready, or failed with a plain message.
+    Claims the batch first, so a task delivered twice renders once. A batch of more than CHUNK_PAGES
+    letters is split: one ``invitations.render_letter_chunk`` task per chunk, enqueued here."""
+    claimed = LetterBatch.objects.filter(pk=batch.pk, state=LetterState.QUEUED).update(
+        state=LetterState.RENDERING
+    )
+    if not claimed:
+        batch.refresh_from_db()
+        return batch
+    try:
+        prepared = prepare(
+            programme=batch.programme, school=batch.school, kind=batch.kind, session=batch.session
+        )
+        total = len(prepared.invitations)
+        LetterBatch.objects.filter(pk=batch.pk).update(pages_total=total, pages_done=0)
+        if total > CHUNK_PAGES:
+            ids = [invitation.pk for invitation in prepared.invitations]
+            chunks = [ids[start : start + CHUNK_PAGES] for start in range(0, total, CHUNK_PAGES)]
+        else:
+            html = render_letters_html(
+                programme=batch.programme,
+                school=batch.school,
+                invitations=prepared.invitations,
+                kind=batch.kind,
+                session=batch.session,
+                words=prepared.words,
+                sessions=prepared.sessions,
+            )
+            _store(batch=batch, pdf=render_pdf(html), pages=total)
+            batch.refresh_from_db()
+            return batch
+    except Exception as error:
+        mark_failed(batch=batch, error=error)
+        raise
+    from ..tasks import render_letter_chunk
+
+    for index, chunk in enumerate(chunks):
+        render_letter_chunk.delay(batch.pk, index, len(chunks), chunk)
+    batch.refresh_from_db()
+    return batch
+
+
+def _part_name(batch: LetterBatch, index: int) -> str:
+    return f"letters/{batch.programme_id}/parts/{batch.pk}-{index:04d}.pdf"
+
+
+def render_chunk(*, batch: LetterBatch, index: int, count: int, invitation_ids: list[int]) -> LetterBatch:
+    """Render one chunk of a batch's letters to a part file and count its pages done; the chunk that
+    completes the batch merges the parts into the batch's file (ready). Nothing happens for a batch that
+    is no longer rendering (it failed meanwhile)."""
+    if batch.state != LetterState.RENDERING:
+        return batch
+    try:
+        found = Invitation.objects.select_related("invitee", "invitee__organisation").in_bulk(invitation_ids)
+        invitations = [found[pk] for pk in invitation_ids if pk in found]
+        html = render_letters_html(
+            programme=batch.programme,
+            school=batch.school,
+            invitations=invitations,
+            kind=batch.kind,
+            session=batch.session,
+        )
+        pdf = render_pdf(html)
+        name = _part_name(batch, index)
+        default_storage.delete(name)
+        default_storage.save(name, ContentFile(pdf))
+    except Exception as error:
+        mark_failed(batch=batch, error=error)
+        raise
+    LetterBatch.objects.filter(pk=batch.pk, state=LetterState.RENDERING).update(
+        pages_done=F("pages_done") + len(invitation_ids)
+    )
+    # Exactly one chunk claims the merge: the one whose update finds every page done and no finish yet.
+    last = LetterBatch.objects.filter(
+        pk=batch.pk, state=LetterState.RENDERING, pages_done=F("pages_total"), finished_at__isnull=True
+    ).update(finished_at=timezone.now())
+    if last:
+        try:
+            merge_parts(batch=batch, count=count)
+        except Exception as error:
+            mark_failed(batch=batch, error=error)
+            raise
+    batch.refresh_from_db()
+    return batch
+
+
+def merge_parts(*, batch: LetterBatch, count: int) -> None:
+    """Join a batch's part files, in order, into its PDF; delete the parts; mark it ready."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    names = [_part_name(batch, index) for index in range(count)]
+    for name in names:
+        with default_storage.open(name, "rb") as part:
+            writer.append(io.BytesIO(part.read()))
+    output = io.BytesIO()
+    writer.write(output)
+    batch.refresh_from_db()
+    _store(batch=batch, pdf=output.getvalue(), pages=batch.pages_total)
+    for name in names:
+        default_storage.delete(name)
+
+
+def _store(*, batch: LetterBatch, pdf: bytes, pages: int) -> None:
+    batch.file.save(f"letters-{batch.pk}.pdf", ContentFile(pdf), save=False)
+    LetterBatch.objects.filter(pk=batch.pk).update(
+        file=batch.file.name,
+        state=LetterState.READY,
+        pages_done=pages,
+        pages_total=pages,
+        finished_at=timezone.now(),
+    )
+
+
+def mark_failed(*, batch: LetterBatch, error: BaseException | None = None) -> None:
+    LetterBatch.objects.filter(pk=batch.pk).update(
+        state=LetterState.FAILED,
+        finished_at=timezone.now(),
+        error=_("The letters could not be made. Please try again, or ask the facilitator for help."),
+    )
+
+
+def one_letter_pdf(
+    *, invitation: Invitation, kind: str = MessageKind.INVITATION, session: Session | None = None
+) -> bytes:
+    """One person's letter as a one-page PDF, made now."""
+    school = invitation.invitee.organisation
+    html = render_letters_html(
+        programme=invitation.programme, school=school, invitations=[invitation], kind=kind, session=session
+    )
+    return render_pdf(html)

@@ -1,0 +1,136 @@
+"""The words of a programme's invitation letter: our own friendly default, the check the editor shows
+(reading ease and worker-speak), and saving what the facilitator wrote.
+
+The words are plain text. HTML or CSS typed into them is kept exactly as typed and is only ever shown
+escaped. The PDF adds the greeting, the person's name, the dates and venue and the reply slip, so the
+words say none of those."""
+
+from dataclasses import dataclass, field
+
+import textstat
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from events.models import Programme
+
+from ..models import MAX_LETTER_CHARACTERS, LetterWording
+from ..plain_words import find_worker_speak
+
+# Flesch reading ease: 60 or more is plain English that most people read easily.
+READING_EASE_TARGET = 60.0
+
+
+@dataclass(frozen=True)
+class WordingCheck:
+    reading_ease: float
+    target: float = READING_EASE_TARGET
+    meets_target: bool = False
+    terms: list[tuple[str, str]] = field(default_factory=list)  # (the term as written, a plainer word)
+    too_long: bool = False
+
+    @property
+    def passes(self) -> bool:
+        return self.meets_target and not self.terms and not self.too_long
+
+    def as_json(self) -> dict:
+        return {
+            "reading_ease": self.reading_ease,
+            "target": self.target,
+            "meets_target": self.meets_target,
+            "terms": [{"term": term, "plainer": plainer} for term, plainer in self.terms],
+            "too_long": self.too_long,
+        }
+
+
+def default_letter_text(*, programme: Programme) -> str:
+    """Our own friendly words for a programme's letter, in plain paragraphs separated by a blank line.
+    The programme's key question is included when it is itself free of worker-speak. No side effects."""
+    question = " ".join(programme.key_question.split())
+    paragraphs = [
+        _(
+            "We would love you to come and join us. We are bringing together parents and carers, school "
+            "staff and local groups. We will all be in the same room, and we will all be equals."
+        ),
+        _(
+            "Why get together? Children do best when the people around them know each other and pull the "
+            "same way. Parents, teachers and local groups each see a different part of a child's life. When "
+            "we share what we see, we can do much more for our children than any of us can do alone."
+        ),
+    ]
+    if question and not find_worker_speak(question):
+        paragraphs.append(
+            _("We will start with one big question: “%(question)s” We want to hear what you think.")
+            % {"question": question}
+        )
+    paragraphs += [
+        _(
+            "How will it work? The first day is a full day, with lunch. Then we meet a few more times, for "
+            "half a day each. There are no long talks to sit through. We talk in small groups, share ideas "
+            "and draw them. Artists will draw what we say as we go. Then we pick a few things to do, and "
+            "plan how to do them together."
+        ),
+        _(
+            "There is a lot that is good about where we live: the people, the places, and the groups that "
+            "already help. We want to find these good things and make the most of them."
+        ),
+        _(
+            "We all have something to learn from each other. You know your child and your street better "
+            "than anyone. Your ideas count just as much as anyone else's."
+        ),
+        _(
+            "The day is relaxed and friendly, but it has a clear aim: to agree what we can do together to "
+            "make life better for our children."
+        ),
+        _(
+            "Everyone is welcome. You do not need to know anything or get ready. If you need help with "
+            "child care, travel or anything else so that you can come, tell us when you reply and we will do "
+            "our best to help."
+        ),
+    ]
+    return "\n\n".join(paragraphs)
+
+
+def check_wording(*, text: str) -> WordingCheck:
+    """How easy the words are to read (Flesch reading ease, English) against the target, and every
+    worker-speak term in them with a plainer word. Words over the letter's limit are marked too long and
+    only the part within the limit is checked. No side effects."""
+    too_long = len(text) > MAX_LETTER_CHARACTERS
+    text = text[:MAX_LETTER_CHARACTERS]
+    if not text.strip():
+        # textstat scores an empty text as the easiest possible; nothing written is no pass.
+        return WordingCheck(reading_ease=0.0, too_long=too_long)
+    reading_ease = round(float(textstat.flesch_reading_ease(text)), 1)
+    return WordingCheck(
+        reading_ease=reading_ease,
+        meets_target=reading_ease >= READING_EASE_TARGET,
+        terms=find_worker_speak(text),
+        too_long=too_long,
+    )
+
+
+def letter_text(*, programme: Programme) -> str:
+    """The words to print in the programme's letters: the facilitator's, or our default if none saved."""
+    wording = LetterWording.objects.filter(programme=programme).first()
+    return wording.text if wording else default_letter_text(programme=programme)
+
+
+def save_wording(*, programme: Programme, text: str, user) -> LetterWording:
+    """Store the words of the programme's letter exactly as typed (line endings made \\n), replacing any
+    saved before. Worker-speak and a low score do not stop saving: the check is advice. Raises
+    ValidationError if the words are empty or longer than MAX_LETTER_CHARACTERS (nothing is saved)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ValidationError(_("Please write the words of the letter."), code="required")
+    if len(text) > MAX_LETTER_CHARACTERS:
+        raise ValidationError(
+            _(
+                "The letter is too long: it has %(count)s characters and can have at most %(limit)s. "
+                "Please make it shorter."
+            ),
+            code="max_length",
+            params={"count": f"{len(text):,}", "limit": f"{MAX_LETTER_CHARACTERS:,}"},
+        )
+    wording, _created = LetterWording.objects.update_or_create(
+        programme=programme, defaults={"text": text, "updated_by": user}
+    )
+    return wording
