@@ -33,15 +33,7 @@ class LetterWordingForm(forms.Form):
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"]
-        if len(text) > MAX_LETTER_CHARACTERS:
-            raise ValidationError(
-                _(
-                    "The letter is too long: it has %(count)s characters and can have at most %(limit)s. "
-                    "Please make it shorter."
-                ),
-                code="max_length",
-                params={"count": f"{len(text):,}", "limit": f"{MAX_LETTER_CHARACTERS:,}"},
-            )
+        wording.check_length(text)
         return text
 
 

@@ -114,13 +114,8 @@ def letter_text(*, programme: Programme) -> str:
     return wording.text if wording else default_letter_text(programme=programme)
 
 
-def save_wording(*, programme: Programme, text: str, user) -> LetterWording:
-    """Store the words of the programme's letter exactly as typed (line endings made \\n), replacing any
-    saved before. Worker-speak and a low score do not stop saving: the check is advice. Raises
-    ValidationError if the words are empty or longer than MAX_LETTER_CHARACTERS (nothing is saved)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise ValidationError(_("Please write the words of the letter."), code="required")
+def check_length(text: str) -> None:
+    """Refuse words longer than a letter can hold, saying how long they are."""
     if len(text) > MAX_LETTER_CHARACTERS:
         raise ValidationError(
             _(
@@ -130,6 +125,16 @@ def save_wording(*, programme: Programme, text: str, user) -> LetterWording:
             code="max_length",
             params={"count": f"{len(text):,}", "limit": f"{MAX_LETTER_CHARACTERS:,}"},
         )
+
+
+def save_wording(*, programme: Programme, text: str, user) -> LetterWording:
+    """Store the words of the programme's letter exactly as typed (line endings made \\n), replacing any
+    saved before. Worker-speak and a low score do not stop saving: the check is advice. Raises
+    ValidationError if the words are empty or longer than MAX_LETTER_CHARACTERS (nothing is saved)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ValidationError(_("Please write the words of the letter."), code="required")
+    check_length(text)
     wording, _created = LetterWording.objects.update_or_create(
         programme=programme, defaults={"text": text, "updated_by": user}
     )
