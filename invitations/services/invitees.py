@@ -60,6 +60,17 @@ def visible_invitations(*, programme: Programme, user: AbstractBaseUser) -> Quer
     return invitations.filter(invitee__organisation__coordinators=user)
 
 
+def share_of(count: int, total: int) -> int:
+    """``count`` as a whole percentage of ``total`` (0 when there is nobody)."""
+    return round(100 * count / total) if total else 0
+
+
+def under_a_quarter(count: int, total: int) -> bool:
+    """The balance warning, for the list and for those coming alike: a group under a quarter of the whole.
+    Nobody at all is not "out of balance"."""
+    return bool(total) and count * 4 < total
+
+
 @dataclass(frozen=True)
 class BalanceGroup:
     key: str
@@ -107,8 +118,8 @@ def list_balance(*, programme: Programme) -> Balance:
                 key=key,
                 label=str(label),
                 count=count,
-                share=round(100 * count / total) if total else 0,
-                low=bool(total) and count * 4 < total,
+                share=share_of(count, total),
+                low=under_a_quarter(count, total),
             )
         )
     return Balance(total=total, groups=groups, opted_out=opted_out)

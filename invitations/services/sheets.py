@@ -24,20 +24,12 @@ from events.models import Programme, Session
 
 from ..enums import BALANCE_GROUPS, Answer
 from ..models import Invitee, Reply, SessionAnswer
+from .invitees import share_of, under_a_quarter
 
 GROUP_OF_CATEGORY = {
     category: key for key, (_label, categories) in BALANCE_GROUPS.items() for category in categories
 }
 GROUP_LABELS = {key: str(label) for key, (label, _categories) in BALANCE_GROUPS.items()}
-
-
-def _share(count: int, total: int) -> int:
-    return round(100 * count / total) if total else 0
-
-
-def _low(count: int, total: int) -> bool:
-    """Under a quarter of those coming: the same test as the invitation list's balance."""
-    return bool(total) and count * 4 < total
 
 
 # --- Numbers by group ----------------------------------------------------------------------------------
@@ -209,8 +201,8 @@ def attendance(*, programme: Programme) -> Attendance:
                     GroupAnswers(
                         key=key,
                         label=GROUP_LABELS[key],
-                        share=_share(count["coming"], total),
-                        low=_low(count["coming"], total),
+                        share=share_of(count["coming"], total),
+                        low=under_a_quarter(count["coming"], total),
                         **count,
                     )
                     for key, count in counts.items()
@@ -230,8 +222,8 @@ def attendance(*, programme: Programme) -> Attendance:
                     replied=replied[key],
                     no_reply=invited[key] - replied[key],
                     coming=coming[key],
-                    share=_share(coming[key], total_coming),
-                    low=_low(coming[key], total_coming),
+                    share=share_of(coming[key], total_coming),
+                    low=under_a_quarter(coming[key], total_coming),
                 )
                 for key in BALANCE_GROUPS
             ]
