@@ -209,13 +209,6 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
     )
 
 
-def _summary(opened: Opened) -> list[tuple[Session, str]]:
-    """Each session with the answer in words ("" when none was given)."""
-    labels = dict(Answer.choices)
-    given = opened.answers()
-    return [(session, labels.get(given.get(session.pk), "")) for session in opened.sessions]
-
-
 @token_page()
 @require_safe
 def reply_thanks(request: HttpRequest, opened: Opened) -> HttpResponse:
@@ -233,7 +226,7 @@ def reply_thanks(request: HttpRequest, opened: Opened) -> HttpResponse:
             "programme": opened.programme,
             "reply": opened.reply,
             "token": opened.token,
-            "summary": _summary(opened),
+            "summary": emails.reply_lines(opened.reply, opened.sessions),
             "coming": any(given.get(s.pk) in (Answer.YES, Answer.MAYBE) for s in opened.upcoming),
         },
     )
