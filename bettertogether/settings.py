@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "invitations",
     "artwork",
     "evaluations",
+    "actions",
+    "records",  # the printable event record: artwork, attendance, words and actions together
     "bettertogether",  # project-wide management commands (seed_demo)
 ]
 

@@ -13,5 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("", include("invitations.urls")),
+    path("", include("artwork.urls")),
+    path("", include("evaluations.urls")),
+    path("", include("actions.urls")),
+    path("", include("records.urls")),
     path("", include("events.urls")),
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("programmes/<int:pk>/edit/", views.ProgrammeUpdateView.as_view(), name="programme_update"),
     path("programmes/<int:pk>/checklist/", views.ChecklistView.as_view(), name="programme_checklist"),
     path("programmes/<int:pk>/sessions/add/", views.SessionCreateView.as_view(), name="session_create"),
+    path("sessions/<int:pk>/", views.SessionDetailView.as_view(), name="session_detail"),
     path("sessions/<int:pk>/edit/", views.SessionUpdateView.as_view(), name="session_update"),
     path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
 ]

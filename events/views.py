@@ -218,6 +218,34 @@ class ProgrammeDetailView(ProgrammeMixin, DetailView):
         )
 
 
+class SessionDetailView(PermissionRequiredMixin, DetailView):
+    """One session: when and where, and the panels each part of the day adds (pictures, who came, words,
+    actions), which the other apps provide as templates included here."""
+
+    permission_required = "events.view_programme"
+    template_name = "events/session_detail.html"
+    context_object_name = "session"
+
+    @cached_property
+    def session(self) -> Session:
+        return get_object_or_404(
+            Session.objects.select_related("programme__neighbourhood", "venue"), pk=self.kwargs["pk"]
+        )
+
+    def get_permission_object(self):
+        return self.session.programme
+
+    def get_object(self, queryset=None):
+        return self.session
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            programme=self.session.programme,
+            can_change=self.request.user.has_perm("events.change_programme", self.session.programme),
+            **kwargs,
+        )
+
+
 class ProgrammeUpdateView(ProgrammeMixin, UpdateView):
     permission_required = "events.change_programme"
     form_class = ProgrammeUpdateForm

@@ -130,6 +130,8 @@ class Invitation(models.Model):
         blank=True,
         help_text=_("No more messages for this programme."),
     )
+    # Added at the door on the day rather than invited ahead: they never get an "you're invited" message.
+    met_on_the_day = models.BooleanField(_("met on the day"), default=False)
     # The short code on a letter's reply slip, typed in by the school office. Given when a letter is made.
     reply_code = models.CharField(_("reply code"), max_length=8, unique=True, null=True, blank=True)
 

@@ -99,6 +99,11 @@ ROUTES = [
     Route("events:programme_update", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS),
     Route("events:programme_checklist", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS),
     Route("events:session_create", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS),
+    Route(
+        "events:session_detail",
+        lambda w: {"pk": w.session.pk},
+        expect={**FACILITATORS, "coordinator": OK, "artist": OK},
+    ),
     Route("events:session_update", lambda w: {"pk": w.session.pk}, expect=FACILITATORS),
     Route(
         "events:session_cancel",
@@ -206,6 +211,13 @@ ROUTES += [
         page=False,
     ),
 ]
+# Each later app keeps its rows beside its tests; imported here, after everything they use is defined.
+from tests.actions.routes import ROUTES as ACTIONS_ROUTES  # noqa: E402
+from tests.artwork.routes import ROUTES as ARTWORK_ROUTES  # noqa: E402
+from tests.evaluations.routes import ROUTES as EVALUATIONS_ROUTES  # noqa: E402
+from tests.records.routes import ROUTES as RECORDS_ROUTES  # noqa: E402
+
+ROUTES += ARTWORK_ROUTES + EVALUATIONS_ROUTES + ACTIONS_ROUTES + RECORDS_ROUTES
 ROUTES_BY_NAME = {route.name: route for route in ROUTES}
 
 

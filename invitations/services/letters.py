@@ -6,15 +6,10 @@ import base64
 import hashlib
 import io
 import json
-import mimetypes
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -23,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bettertogether.pdf import qr_svg, render_pdf, url_fetcher  # noqa: F401 (tests use them from here)
 from events.models import Organisation, Programme, Session
 
 from ..enums import Channel, LetterState, MessageKind
@@ -35,7 +31,6 @@ from .wording import default_letter_text
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
 CODE_LENGTH = 6
 CODE_ATTEMPTS = 20
-MASK = 2  # the QR code's mask pattern
 
 
 class NoLetterInvitees(Exception):
@@ -179,15 +174,6 @@ def logo_data_uri(school: Organisation) -> str:
     return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
 
 
-def qr_svg(url: str) -> str:
-    """The reply address as a QR code: inline SVG, one path, sized by the letter's CSS."""
-    import segno
-
-    # A fixed mask: choosing the "best" of eight costs more than the rest of the letter, and any mask
-    # scans (tests/invitations/test_letters.py decodes them).
-    return segno.make_qr(url, error="m", mask=MASK).svg_inline(scale=1, border=2, omitsize=True, dark="#000")
-
-
 @dataclass
 class Letter:
     invitation: Invitation
@@ -255,75 +241,6 @@ def render_letters_html(
             "size": "longer" if len(words) > 3600 else "long" if len(words) > 2400 else "",
         },
     )
-
-
-def _fetcher_class():
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class RestrictedFetcher(URLFetcher):
-        """Serves data: addresses, the project's own static files and files under MEDIA_ROOT, all read
-        from disk (never over the network); refuses file://, every other host and scheme."""
-
-        def __init__(self) -> None:
-            super().__init__(allowed_protocols=("data", "http", "https"), allow_redirects=False)
-
-        def fetch(self, url: str, headers=None):
-            if url.lower().startswith("data:"):
-                return super().fetch(url, headers)
-            path = resolve_local(url)
-            mime, _encoding = mimetypes.guess_type(path.name)
-            return URLFetcherResponse(
-                url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"}
-            )
-
-    return RestrictedFetcher
-
-
-class RefusedURL(ValueError):
-    """An address the letters may not load."""
-
-
-def resolve_local(url: str) -> Path:
-    """The file on disk that an address under SITE_URL's static or media URL names, or RefusedURL."""
-    parts = urlsplit(url)
-    site = urlsplit(settings.SITE_URL)
-    if parts.scheme not in ("http", "https") or parts.netloc != site.netloc or parts.scheme != site.scheme:
-        raise RefusedURL(f"Refused to fetch {url!r}.")
-    path = unquote(parts.path)
-    if path.startswith(settings.STATIC_URL):
-        relative = path[len(settings.STATIC_URL) :]
-        if ".." in Path(relative).parts:
-            raise RefusedURL(f"Refused to fetch {url!r}.")
-        found = finders.find(relative)
-        if not found and settings.STATIC_ROOT:
-            candidate = (Path(settings.STATIC_ROOT) / relative).resolve()
-            if candidate.is_relative_to(Path(settings.STATIC_ROOT).resolve()) and candidate.is_file():
-                found = str(candidate)
-        if not found:
-            raise RefusedURL(f"No such static file: {url!r}.")
-        return Path(found if isinstance(found, str) else found[0])
-    if path.startswith(settings.MEDIA_URL):
-        root = Path(settings.MEDIA_ROOT).resolve()
-        candidate = (root / path[len(settings.MEDIA_URL) :]).resolve()
-        if not candidate.is_relative_to(root) or not candidate.is_file():
-            raise RefusedURL(f"Refused to fetch {url!r}.")
-        return candidate
-    raise RefusedURL(f"Refused to fetch {url!r}.")
-
-
-def url_fetcher():
-    """A fresh restricted fetcher for one render."""
-    return _fetcher_class()()
-
-
-def render_pdf(html: str, *, fetcher=None) -> bytes:
-    """The PDF of an HTML document, resolving relative addresses against SITE_URL through the
-    restricted fetcher."""
-    from weasyprint import HTML
-
-    return HTML(
-        string=html, base_url=settings.SITE_URL + "/", url_fetcher=fetcher or url_fetcher()
-    ).write_pdf()
 
 
 # Batches ---------------------------------------------------------------------------------------------

@@ -62,7 +62,11 @@ def plan_for(
     at the next run). Nothing for someone who opted out, or once every session has started. Reminders
     go to people coming or not yet decided, never for a session they said they can't come to; the nudge
     only to people who have not replied."""
-    if invitation.opted_out_at or programme.status == ProgrammeStatus.FINISHED:
+    if (
+        invitation.opted_out_at
+        or programme.status == ProgrammeStatus.FINISHED
+        or invitation.invitee.channel == Channel.NONE
+    ):
         return []
     active = sorted((s for s in sessions if s.cancelled_at is None), key=lambda s: s.starts_at)
     upcoming = [s for s in active if s.starts_at > now]
@@ -73,7 +77,9 @@ def plan_for(
     # arrive before or together with it are left out, because the invitation says it all.
     invited_by = max(invite_at, invitation.created_at)
     answers = answers_of(invitation)
-    planned = [Planned(MessageKind.INVITATION, None, invite_at)]
+    # Someone who walked in on the day has already come: they get reminders of what is next, not an
+    # invitation to something they are part of.
+    planned = [] if invitation.met_on_the_day else [Planned(MessageKind.INVITATION, None, invite_at)]
     for session in upcoming:
         remind_at = send_time(session.date - timedelta(days=programme.reminder_lead_days))
         if remind_at > invited_by and (answers or {}).get(session.pk) != Answer.NO:
