@@ -15,24 +15,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
-from django.utils.decorators import decorator_from_middleware
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import FormView, TemplateView
 
 from bettertogether.csvsafe import csv_text
 from bettertogether.mailbox import mailbox_dir
 from bettertogether.permissions import object_permission_required
-from bettertogether.ratelimit import rate_limit
+from bettertogether.tokenpages import guard_token_page
 from events.enums import OrganisationKind, ProgrammeStatus
 from events.models import Programme, Session
 from events.views import ProgrammeMixin
@@ -49,15 +45,6 @@ from .forms import (
 from .models import Invitation, Message, Reply, SessionAnswer
 from .services import emails, invitees, replies
 from .templatetags.invitation_tags import mailbox_enabled, message_kind, message_state
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """Pages opened with a token: never cached, never indexed, and the token never leaks as a referrer."""
-    # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
-    add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 @dataclass
@@ -87,26 +74,6 @@ class Opened:
 
     def answers(self) -> dict[int, str]:
         return {answer.session_id: answer.answer for answer in self.reply.answers.all()} if self.reply else {}
-
-
-class TokenPageCsrfMiddleware(CsrfViewMiddleware):
-    """Django's CSRF check for the forms on token pages, without the Origin and Referer checks.
-
-    The pages are sent with ``Referrer-Policy: no-referrer`` so that the token never leaks; browsers then
-    send their forms with ``Origin: null`` and no Referer, which Django's own check refuses (and over
-    HTTPS it insists on a Referer). The CSRF token itself is still required and compared, a real foreign
-    Origin is still refused, and the unguessable token in the address already shows that whoever posts
-    holds the link."""
-
-    def _origin_verified(self, request: HttpRequest) -> bool:
-        return request.META["HTTP_ORIGIN"] == "null" or super()._origin_verified(request)
-
-    def _check_referer(self, request: HttpRequest) -> None:
-        if request.META.get("HTTP_REFERER"):
-            super()._check_referer(request)
-
-
-csrf_protect_token_page = decorator_from_middleware(TokenPageCsrfMiddleware)
 
 
 def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
@@ -139,20 +106,9 @@ def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
                 return render(request, "invitations/finished.html", {"opened": opened}, status=410)
             return view(request, opened)
 
-        checked = csrf_protect_token_page(wrapped) if csrf else wrapped
-        page = never_cache_private(rate_limit("reply-links")(checked))
-        # The site-wide CSRF middleware steps aside: the check above (or none, for the unsubscribe) applies.
-        return csrf_exempt(page)
+        return guard_token_page(wrapped, scope="reply-links", csrf=csrf)
 
     return decorator
-
-
-def never_cache_private(view: Callable) -> Callable:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        return _private(view(request, *args, **kwargs))
-
-    return wrapped
 
 
 def _venues(sessions: list[Session]) -> list:

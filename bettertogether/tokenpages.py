@@ -1,0 +1,64 @@
+"""Pages opened from a link that carries an unguessable token instead of a login: reply links, the
+one-word page on people's phones, an action lead's update link.
+
+Every such page is rate-limited per client address, never cached or indexed, and sent with
+``Referrer-Policy: no-referrer`` so the token never leaks to another site. Their forms keep Django's
+CSRF token check, adapted for that referrer policy (TokenPageCsrfMiddleware).
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.csrf import csrf_exempt
+
+from .ratelimit import rate_limit
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """Pages opened with a token: never cached, never indexed, and the token never leaks as a referrer."""
+    # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
+    add_never_cache_headers(response)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+class TokenPageCsrfMiddleware(CsrfViewMiddleware):
+    """Django's CSRF check for the forms on token pages, without the Origin and Referer checks.
+
+    The pages are sent with ``Referrer-Policy: no-referrer`` so that the token never leaks; browsers then
+    send their forms with ``Origin: null`` and no Referer, which Django's own check refuses (and over
+    HTTPS it insists on a Referer). The CSRF token itself is still required and compared, a real foreign
+    Origin is still refused, and the unguessable token in the address already shows that whoever posts
+    holds the link."""
+
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        return request.META["HTTP_ORIGIN"] == "null" or super()._origin_verified(request)
+
+    def _check_referer(self, request: HttpRequest) -> None:
+        if request.META.get("HTTP_REFERER"):
+            super()._check_referer(request)
+
+
+csrf_protect_token_page = decorator_from_middleware(TokenPageCsrfMiddleware)
+
+
+def never_cache_private(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return private(view(request, *args, **kwargs))
+
+    return wrapped
+
+
+def guard_token_page(view: Callable, *, scope: str, csrf: bool = True) -> Callable:
+    """Wrap a token page's view: rate limit under ``scope``, private headers on every answer (errors
+    too), and TokenPageCsrfMiddleware's check on POSTs unless ``csrf`` is off (a one-click unsubscribe)."""
+    checked = csrf_protect_token_page(view) if csrf else view
+    page = never_cache_private(rate_limit(scope)(checked))
+    # The site-wide CSRF middleware steps aside: the check above (or none) applies.
+    return csrf_exempt(page)
