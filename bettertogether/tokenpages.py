@@ -55,10 +55,11 @@ def never_cache_private(view: Callable) -> Callable:
     return wrapped
 
 
-def guard_token_page(view: Callable, *, scope: str, csrf: bool = True) -> Callable:
-    """Wrap a token page's view: rate limit under ``scope``, private headers on every answer (errors
-    too), and TokenPageCsrfMiddleware's check on POSTs unless ``csrf`` is off (a one-click unsubscribe)."""
+def guard_token_page(view: Callable, *, scope: str, csrf: bool = True, factor: int = 1) -> Callable:
+    """Wrap a token page's view: rate limit under ``scope`` (``factor`` × the usual limit; see
+    rate_limit), private headers on every answer (errors too), and TokenPageCsrfMiddleware's check on
+    POSTs unless ``csrf`` is off (a one-click unsubscribe)."""
     checked = csrf_protect_token_page(view) if csrf else view
-    page = never_cache_private(rate_limit(scope)(checked))
+    page = never_cache_private(rate_limit(scope, factor=factor)(checked))
     # The site-wide CSRF middleware steps aside: the check above (or none) applies.
     return csrf_exempt(page)

@@ -128,3 +128,34 @@ def test_healthz_answers_ok(client, db):
     response = client.get(reverse("healthz"))
 
     assert response.content == b"ok"
+
+
+def test_session_page_shows_when_and_where_and_links_back(client, world):
+    session = world.session
+    client.force_login(world.user("coordinator"))
+
+    html = client.get(reverse("events:session_detail", args=[session.pk])).content.decode()
+
+    assert session.get_kind_display() in html
+    assert session.date.strftime("%B") in html
+    assert world.venue.name in html
+    assert reverse("events:programme_detail", args=[world.programme.pk]) in html
+    # Only the programme's facilitators may change the session.
+    assert reverse("events:session_update", args=[session.pk]) not in html
+
+
+def test_session_page_offers_editing_to_the_facilitator(client, world):
+    client.force_login(world.user("facilitator"))
+
+    html = client.get(reverse("events:session_detail", args=[world.session.pk])).content.decode()
+
+    assert reverse("events:session_update", args=[world.session.pk]) in html
+
+
+def test_programme_page_links_each_session_to_its_page(client, world):
+    client.force_login(world.user("artist"))
+
+    html = client.get(reverse("events:programme_detail", args=[world.programme.pk])).content.decode()
+
+    for session in world.programme.sessions.all():
+        assert reverse("events:session_detail", args=[session.pk]) in html
