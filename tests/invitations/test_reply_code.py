@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from events import services as events_services
 from events.enums import ProgrammeStatus
-from invitations.code_views import NOT_FOUND, normalise_code
 from invitations.enums import ReplySource
 from invitations.models import Reply
 from invitations.services import replies
+from invitations.views.codes import NOT_FOUND, normalise_code
 from tests.factories import InvitationFactory
 
 CODE = "ACD479"

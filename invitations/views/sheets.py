@@ -15,7 +15,7 @@ from bettertogether.csvsafe import csv_text
 from events.models import Session
 from events.views import ProgrammeMixin
 
-from .services import sheets
+from ..services import sheets
 
 
 class SheetsView(ProgrammeMixin, TemplateView):

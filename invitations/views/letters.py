@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from bettertogether.permissions import object_permission_required
 from events.models import Organisation, Programme
 
-from .enums import Channel, LetterState, MessageKind
-from .models import Invitation, LetterBatch
-from .services import letters
+from ..enums import Channel, LetterState, MessageKind
+from ..models import Invitation, LetterBatch
+from ..services import letters
 
 PERMISSION = "invitations.add_invitation"
 

@@ -13,10 +13,10 @@ from django.views.generic import FormView
 
 from events.views import ProgrammeMixin
 
-from .enums import ReplySource
-from .models import Invitation
-from .services import invitees
-from .services.letters import CODE_ALPHABET
+from ..enums import ReplySource
+from ..models import Invitation
+from ..services import invitees
+from ..services.letters import CODE_ALPHABET
 
 # What the slip shows ("ACD 479"), someone's own way of writing it ("acd-479"), and nothing else.
 SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")

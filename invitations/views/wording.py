@@ -15,8 +15,8 @@ from bettertogether.permissions import object_permission_required
 from events.models import Programme
 from events.views import ProgrammeMixin
 
-from .models import MAX_LETTER_CHARACTERS, LetterWording
-from .services import wording
+from ..models import MAX_LETTER_CHARACTERS, LetterWording
+from ..services import wording
 
 
 class LetterWordingForm(forms.Form):

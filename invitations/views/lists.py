@@ -1,230 +1,35 @@
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from functools import wraps
-from pathlib import Path
-from urllib.parse import urlsplit
+"""Building a programme's invitation list: the list, its CSV, adding people, importing, inviting groups,
+and replies recorded by the team (paper, phone, in person)."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from bettertogether.csvsafe import csv_text
-from bettertogether.mailbox import mailbox_dir
 from bettertogether.permissions import object_permission_required
-from bettertogether.tokenpages import guard_token_page
 from events.enums import OrganisationKind, ProgrammeStatus
 from events.models import Programme, Session
 from events.views import ProgrammeMixin
 
-from .enums import Answer, ReplySource
-from .forms import (
+from ..enums import ReplySource
+from ..forms import (
     INTERPRETER_LANGUAGES,
     ConfirmImportForm,
     InviteeForm,
     RecordReplyForm,
-    ReplyForm,
     UploadForm,
 )
-from .models import Invitation, Message, Reply, SessionAnswer
-from .services import emails, invitees, replies
-from .templatetags.invitation_tags import mailbox_enabled, message_kind, message_state
-
-
-@dataclass
-class Opened:
-    """What a reply link opens: the invitation, its sessions (not cancelled, in date order) and the answer
-    given so far, loaded once for every page of the link."""
-
-    invitation: Invitation
-    token: str
-    sessions: list[Session]
-    reply: Reply | None
-    now: datetime
-
-    @property
-    def programme(self) -> Programme:
-        return self.invitation.programme
-
-    @property
-    def upcoming(self) -> list[Session]:
-        """The sessions that can still be answered: not over yet."""
-        return [session for session in self.sessions if session.ends_at > self.now]
-
-    @property
-    def finished(self) -> bool:
-        """The programme is marked finished, or every one of its sessions is over."""
-        return self.programme.status == ProgrammeStatus.FINISHED or bool(self.sessions and not self.upcoming)
-
-    def answers(self) -> dict[int, str]:
-        return {answer.session_id: answer.answer for answer in self.reply.answers.all()} if self.reply else {}
-
-
-def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
-    """The pages a reply link opens. Rate-limited per client address; an unknown or altered token gets a
-    plain 404 that says nothing about any programme; once the programme has finished, a friendly page
-    (410 Gone) unless ``after_finish``. Every answer, even an error, gets the private headers. POSTs
-    are checked by TokenPageCsrfMiddleware unless ``csrf`` is off (the one-click unsubscribe)."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(request: HttpRequest, token: str) -> HttpResponse:
-            invitation = replies.find_invitation(token=token)
-            if invitation is None:
-                return render(request, "404.html", status=404)
-            reply = getattr(invitation, "reply", None)
-            if reply is not None:
-                prefetch_related_objects([reply], "answers")  # read by the page, the form and the summary
-            opened = Opened(
-                invitation=invitation,
-                token=token,
-                sessions=list(
-                    invitation.programme.sessions.active()
-                    .select_related("venue")
-                    .order_by("date", "start_time")
-                ),
-                reply=reply,
-                now=timezone.now(),
-            )
-            if opened.finished and not after_finish:
-                return render(request, "invitations/finished.html", {"opened": opened}, status=410)
-            return view(request, opened)
-
-        return guard_token_page(wrapped, scope="reply-links", csrf=csrf)
-
-    return decorator
-
-
-def _venues(sessions: list[Session]) -> list:
-    """Each place the sessions are held, once, in the order they come."""
-    venues = []
-    for session in sessions:
-        if session.venue and session.venue not in venues:
-            venues.append(session.venue)
-    return venues
-
-
-@token_page()
-@require_http_methods(["GET", "HEAD", "POST"])
-def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
-    """Where the link in an invitation leads. Opening it never changes anything (mail scanners open
-    every link); the answer is a POST. Sessions already over keep the answer given before."""
-    upcoming = opened.upcoming
-    if request.method == "POST":
-        form = ReplyForm(request.POST, sessions=upcoming)
-        if form.is_valid():
-            still_open = {session.pk for session in upcoming}
-            kept = {pk: answer for pk, answer in opened.answers().items() if pk not in still_open}
-            try:
-                replies.record_reply(
-                    invitation=opened.invitation,
-                    answers={**kept, **form.answers()},
-                    details=form.details(),
-                )
-            except ValidationError as error:
-                form.show_errors(error)
-            else:
-                return redirect("invitations:reply_thanks", opened.token)
-    else:
-        form = ReplyForm(sessions=upcoming, reply=opened.reply)
-    given = opened.answers()
-    return render(
-        request,
-        "invitations/reply.html",
-        {
-            "opened": opened,
-            "invitation": opened.invitation,
-            "invitee": opened.invitation.invitee,
-            "programme": opened.programme,
-            "token": opened.token,
-            "form": form,
-            "past": [
-                (session, given.get(session.pk)) for session in opened.sessions if session not in upcoming
-            ],
-            "venues": _venues(upcoming),
-            "languages": INTERPRETER_LANGUAGES,
-            "staff": False,
-            "cancel_url": None,
-        },
-    )
-
-
-@token_page()
-@require_safe
-def reply_thanks(request: HttpRequest, opened: Opened) -> HttpResponse:
-    """After answering: the answer as we have it, the dates for a calendar, and how to change it."""
-    if opened.reply is None:
-        return redirect("invitations:reply", opened.token)
-    given = opened.answers()
-    return render(
-        request,
-        "invitations/reply_thanks.html",
-        {
-            "opened": opened,
-            "invitation": opened.invitation,
-            "invitee": opened.invitation.invitee,
-            "programme": opened.programme,
-            "reply": opened.reply,
-            "token": opened.token,
-            "summary": emails.reply_lines(opened.reply, opened.sessions),
-            "coming": any(given.get(s.pk) in (Answer.YES, Answer.MAYBE) for s in opened.upcoming),
-        },
-    )
-
-
-@token_page()
-@require_safe
-def reply_calendar(request: HttpRequest, opened: Opened) -> HttpResponse:
-    """An .ics file of the sessions still to come that they said yes or maybe to; all of them if none."""
-    given = opened.answers()
-    chosen = [s for s in opened.upcoming if given.get(s.pk) in (Answer.YES, Answer.MAYBE)]
-    response = HttpResponse(
-        emails.calendar_file(sessions=chosen or opened.upcoming, title=opened.programme.title),
-        content_type="text/calendar; charset=utf-8",
-    )
-    response["Content-Disposition"] = 'attachment; filename="better-together.ics"'
-    return response
-
-
-# Mail programs send the one-click unsubscribe (RFC 8058) as a POST with no CSRF token; the unguessable
-# token in the address is what authorises it, and a GET only shows the button. It keeps working after the
-# programme has finished: an old email's one-click unsubscribe should still get a plain "done".
-@token_page(after_finish=True, csrf=False)
-@require_http_methods(["GET", "HEAD", "POST"])
-def unsubscribe(request: HttpRequest, opened: Opened) -> HttpResponse:
-    invitation = opened.invitation
-    if request.method == "POST":
-        replies.opt_out(invitation=invitation)
-    return render(
-        request,
-        "invitations/unsubscribe.html",
-        {
-            "invitation": invitation,
-            "programme": opened.programme,
-            "token": opened.token,
-            "done": invitation.opted_out_at is not None,
-            "finished": opened.finished,
-        },
-    )
-
-
-# --- The programme's invitation list: built by the facilitator and the schools ---------------------------
+from ..models import Invitation, Message, SessionAnswer
+from ..services import invitees, replies
+from ..templatetags.invitation_tags import message_kind, message_state
 
 
 class InvitationsMixin(ProgrammeMixin):
@@ -553,119 +358,3 @@ def invite_groups(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Sent mail, for the embedded default in DEBUG: see what the site "sent" -----------------------------
-
-MAILBOX_PAGE_SIZE = 50
-MAIL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.eml")
-
-
-def mailbox_view(view):
-    """404 unless this copy keeps mail as files in DEBUG; then signed-in facilitators and admins only."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not mailbox_enabled():
-            raise Http404
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm("invitations.view_mailbox"):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _mail_files() -> list[Path]:
-    """The kept messages, newest first. Half-written ones (".name.part") and links to files elsewhere
-    are not listed, and only a listed name can be opened."""
-    folder = mailbox_dir()
-    if not folder.is_dir():
-        return []
-    files = [
-        path
-        for path in folder.iterdir()
-        if MAIL_NAME.fullmatch(path.name) and not path.is_symlink() and path.is_file()
-    ]
-    return sorted(files, key=lambda path: (path.stat().st_mtime, path.name), reverse=True)
-
-
-def _read_mail(path: Path, *, headers_only: bool = False) -> EmailMessage:
-    with path.open("rb") as file:
-        return BytesParser(policy=policy.default).parse(file, headersonly=headers_only)
-
-
-def _mail_date(message: EmailMessage):
-    try:
-        return message["Date"].datetime if message["Date"] else None
-    except (AttributeError, TypeError, ValueError):
-        return None
-
-
-@mailbox_view
-def mailbox(request: HttpRequest) -> HttpResponse:
-    page = Paginator(_mail_files(), MAILBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    letters = []
-    for path in page:
-        message = _read_mail(path, headers_only=True)
-        letters.append(
-            {
-                "name": path.name,
-                "date": _mail_date(message),
-                "to": str(message["To"] or ""),
-                "subject": str(message["Subject"] or ""),
-            }
-        )
-    return render(request, "invitations/mailbox.html", {"page": page, "letters": letters})
-
-
-def _site_links(text: str) -> list[str]:
-    """The site's own links in a message (reply and unsubscribe), as paths on this copy of the site."""
-    paths = []
-    for url in re.findall(r"https?://[^\s<>\"']+", text):
-        path = urlsplit(url).path
-        try:
-            match = resolve(path)
-        except Resolver404:
-            continue
-        if match.view_name in ("invitations:reply", "invitations:unsubscribe") and path not in paths:
-            paths.append(path)
-    return paths
-
-
-@mailbox_view
-def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
-    # Only the name of a file that is in the folder: never a path someone typed.
-    found = {path.name: path for path in _mail_files()}
-    if not MAIL_NAME.fullmatch(name) or name not in found:
-        raise Http404
-    message = _read_mail(found[name])
-    html_part = message.get_body(("html",))
-    text_part = message.get_body(("plain",))
-    text = text_part.get_content() if text_part else ""
-    links = _site_links(text + " " + str(message["List-Unsubscribe"] or ""))
-    attachments = [
-        {
-            "filename": part.get_filename() or _("(no name)"),
-            "type": part.get_content_type(),
-            "size": len(part.get_payload(decode=True) or b""),
-        }
-        for part in message.iter_attachments()
-    ]
-    return render(
-        request,
-        "invitations/mailbox_message.html",
-        {
-            "name": name,
-            "date": _mail_date(message),
-            "to": str(message["To"] or ""),
-            "sender": str(message["From"] or ""),
-            "subject": str(message["Subject"] or ""),
-            "list_unsubscribe": str(message["List-Unsubscribe"] or ""),
-            "html": html_part.get_content() if html_part else "",
-            "text": text,
-            "reply_links": [link for link in links if resolve(link).view_name == "invitations:reply"],
-            "unsubscribe_links": [
-                link for link in links if resolve(link).view_name == "invitations:unsubscribe"
-            ],
-            "attachments": attachments,
-        },
-    )

@@ -1,0 +1,1 @@
+"""The invitations app's pages, one module per concern."""

@@ -1,0 +1,205 @@
+"""The pages a reply link opens, without an account: the reply form, thanks, calendar, unsubscribe."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from bettertogether.tokenpages import guard_token_page
+from events.enums import ProgrammeStatus
+from events.models import Programme, Session
+
+from ..enums import Answer
+from ..forms import (
+    INTERPRETER_LANGUAGES,
+    ReplyForm,
+)
+from ..models import Invitation, Reply
+from ..services import emails, replies
+
+
+@dataclass
+class Opened:
+    """What a reply link opens: the invitation, its sessions (not cancelled, in date order) and the answer
+    given so far, loaded once for every page of the link."""
+
+    invitation: Invitation
+    token: str
+    sessions: list[Session]
+    reply: Reply | None
+    now: datetime
+
+    @property
+    def programme(self) -> Programme:
+        return self.invitation.programme
+
+    @property
+    def upcoming(self) -> list[Session]:
+        """The sessions that can still be answered: not over yet."""
+        return [session for session in self.sessions if session.ends_at > self.now]
+
+    @property
+    def finished(self) -> bool:
+        """The programme is marked finished, or every one of its sessions is over."""
+        return self.programme.status == ProgrammeStatus.FINISHED or bool(self.sessions and not self.upcoming)
+
+    def answers(self) -> dict[int, str]:
+        return {answer.session_id: answer.answer for answer in self.reply.answers.all()} if self.reply else {}
+
+
+def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
+    """The pages a reply link opens. Rate-limited per client address; an unknown or altered token gets a
+    plain 404 that says nothing about any programme; once the programme has finished, a friendly page
+    (410 Gone) unless ``after_finish``. Every answer, even an error, gets the private headers. POSTs
+    are checked by TokenPageCsrfMiddleware unless ``csrf`` is off (the one-click unsubscribe)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+            invitation = replies.find_invitation(token=token)
+            if invitation is None:
+                return render(request, "404.html", status=404)
+            reply = getattr(invitation, "reply", None)
+            if reply is not None:
+                prefetch_related_objects([reply], "answers")  # read by the page, the form and the summary
+            opened = Opened(
+                invitation=invitation,
+                token=token,
+                sessions=list(
+                    invitation.programme.sessions.active()
+                    .select_related("venue")
+                    .order_by("date", "start_time")
+                ),
+                reply=reply,
+                now=timezone.now(),
+            )
+            if opened.finished and not after_finish:
+                return render(request, "invitations/finished.html", {"opened": opened}, status=410)
+            return view(request, opened)
+
+        return guard_token_page(wrapped, scope="reply-links", csrf=csrf)
+
+    return decorator
+
+
+def _venues(sessions: list[Session]) -> list:
+    """Each place the sessions are held, once, in the order they come."""
+    venues = []
+    for session in sessions:
+        if session.venue and session.venue not in venues:
+            venues.append(session.venue)
+    return venues
+
+
+@token_page()
+@require_http_methods(["GET", "HEAD", "POST"])
+def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
+    """Where the link in an invitation leads. Opening it never changes anything (mail scanners open
+    every link); the answer is a POST. Sessions already over keep the answer given before."""
+    upcoming = opened.upcoming
+    if request.method == "POST":
+        form = ReplyForm(request.POST, sessions=upcoming)
+        if form.is_valid():
+            still_open = {session.pk for session in upcoming}
+            kept = {pk: answer for pk, answer in opened.answers().items() if pk not in still_open}
+            try:
+                replies.record_reply(
+                    invitation=opened.invitation,
+                    answers={**kept, **form.answers()},
+                    details=form.details(),
+                )
+            except ValidationError as error:
+                form.show_errors(error)
+            else:
+                return redirect("invitations:reply_thanks", opened.token)
+    else:
+        form = ReplyForm(sessions=upcoming, reply=opened.reply)
+    given = opened.answers()
+    return render(
+        request,
+        "invitations/reply.html",
+        {
+            "opened": opened,
+            "invitation": opened.invitation,
+            "invitee": opened.invitation.invitee,
+            "programme": opened.programme,
+            "token": opened.token,
+            "form": form,
+            "past": [
+                (session, given.get(session.pk)) for session in opened.sessions if session not in upcoming
+            ],
+            "venues": _venues(upcoming),
+            "languages": INTERPRETER_LANGUAGES,
+            "staff": False,
+            "cancel_url": None,
+        },
+    )
+
+
+@token_page()
+@require_safe
+def reply_thanks(request: HttpRequest, opened: Opened) -> HttpResponse:
+    """After answering: the answer as we have it, the dates for a calendar, and how to change it."""
+    if opened.reply is None:
+        return redirect("invitations:reply", opened.token)
+    given = opened.answers()
+    return render(
+        request,
+        "invitations/reply_thanks.html",
+        {
+            "opened": opened,
+            "invitation": opened.invitation,
+            "invitee": opened.invitation.invitee,
+            "programme": opened.programme,
+            "reply": opened.reply,
+            "token": opened.token,
+            "summary": emails.reply_lines(opened.reply, opened.sessions),
+            "coming": any(given.get(s.pk) in (Answer.YES, Answer.MAYBE) for s in opened.upcoming),
+        },
+    )
+
+
+@token_page()
+@require_safe
+def reply_calendar(request: HttpRequest, opened: Opened) -> HttpResponse:
+    """An .ics file of the sessions still to come that they said yes or maybe to; all of them if none."""
+    given = opened.answers()
+    chosen = [s for s in opened.upcoming if given.get(s.pk) in (Answer.YES, Answer.MAYBE)]
+    response = HttpResponse(
+        emails.calendar_file(sessions=chosen or opened.upcoming, title=opened.programme.title),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="better-together.ics"'
+    return response
+
+
+# Mail programs send the one-click unsubscribe (RFC 8058) as a POST with no CSRF token; the unguessable
+# token in the address is what authorises it, and a GET only shows the button. It keeps working after the
+# programme has finished: an old email's one-click unsubscribe should still get a plain "done".
+@token_page(after_finish=True, csrf=False)
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, opened: Opened) -> HttpResponse:
+    invitation = opened.invitation
+    if request.method == "POST":
+        replies.opt_out(invitation=invitation)
+    return render(
+        request,
+        "invitations/unsubscribe.html",
+        {
+            "invitation": invitation,
+            "programme": opened.programme,
+            "token": opened.token,
+            "done": invitation.opted_out_at is not None,
+            "finished": opened.finished,
+        },
+    )
+
+
+# --- The programme's invitation list: built by the facilitator and the schools ---------------------------
