@@ -1,6 +1,8 @@
 """The one helper that builds an email: subject, text and HTML from templates/emails/, in a language."""
 
+from collections.abc import Sequence
 from email.utils import formataddr
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -11,12 +13,12 @@ from django.utils import translation
 def build_email(
     *,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     to_name: str,
     to_address: str,
     language: str = settings.LANGUAGE_CODE,
     headers: dict[str, str] | None = None,
-    attachments: list[tuple[str, bytes | str, str]] = (),
+    attachments: Sequence[tuple[str, bytes | str, str]] = (),
 ) -> EmailMultiAlternatives:
     """Render ``emails/<template>_subject.txt``, ``_body.txt`` and ``_body.html`` into one multipart
     message to one person. Nothing is sent here."""

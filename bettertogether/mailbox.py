@@ -2,10 +2,12 @@
 new user can open what the site "sent" from the site itself (see invitations' mailbox pages, DEBUG only)."""
 
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import EmailMessage
 from django.utils import timezone
 
 
@@ -14,7 +16,7 @@ def mailbox_dir() -> Path:
 
 
 class MailboxBackend(BaseEmailBackend):
-    def send_messages(self, email_messages) -> int:
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         folder = mailbox_dir()
         folder.mkdir(parents=True, exist_ok=True)
         for message in email_messages:

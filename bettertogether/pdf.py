@@ -7,10 +7,14 @@ is ``..``) and never touches the network.
 
 import mimetypes
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+
+if TYPE_CHECKING:  # WeasyPrint is imported lazily (it is slow to import); it ships no type information.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 MASK = 2  # the QR code's mask pattern
 
@@ -24,22 +28,22 @@ def qr_svg(url: str) -> str:
     return segno.make_qr(url, error="m", mask=MASK).svg_inline(scale=1, border=2, omitsize=True, dark="#000")
 
 
-def _fetcher_class():
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+def _fetcher_class() -> type["URLFetcher"]:
+    from weasyprint import urls
 
-    class RestrictedFetcher(URLFetcher):
+    class RestrictedFetcher(urls.URLFetcher):
         """Serves data: addresses, the project's own static files and files under MEDIA_ROOT, all read
         from disk (never over the network); refuses file://, every other host and scheme."""
 
         def __init__(self) -> None:
             super().__init__(allowed_protocols=("data", "http", "https"), allow_redirects=False)
 
-        def fetch(self, url: str, headers=None):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> "URLFetcherResponse":
             if url.lower().startswith("data:"):
                 return super().fetch(url, headers)
             path = resolve_local(url)
             mime, _encoding = mimetypes.guess_type(path.name)
-            return URLFetcherResponse(
+            return urls.URLFetcherResponse(
                 url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"}
             )
 
@@ -78,16 +82,17 @@ def resolve_local(url: str) -> Path:
     raise RefusedURL(f"Refused to fetch {url!r}.")
 
 
-def url_fetcher():
+def url_fetcher() -> "URLFetcher":
     """A fresh restricted fetcher for one render."""
     return _fetcher_class()()
 
 
-def render_pdf(html: str, *, fetcher=None) -> bytes:
+def render_pdf(html: str, *, fetcher: "URLFetcher | None" = None) -> bytes:
     """The PDF of an HTML document, resolving relative addresses against SITE_URL through the
     restricted fetcher."""
     from weasyprint import HTML
 
-    return HTML(
+    pdf: bytes = HTML(
         string=html, base_url=settings.SITE_URL + "/", url_fetcher=fetcher or url_fetcher()
     ).write_pdf()
+    return pdf

@@ -12,15 +12,18 @@ import math
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
+
+View = Callable[..., HttpResponseBase]
 
 
 def client_address(request: HttpRequest) -> str:
@@ -71,14 +74,14 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
-def rate_limit(scope: str, *, factor: int = 1) -> Callable:
+def rate_limit(scope: str, *, factor: int = 1) -> Callable[[View], View]:
     """Allow each client address at most ``factor`` × settings.RATE_LIMIT_PER_MINUTE requests a minute to
     the views sharing ``scope``; after that a kind 429 page with Retry-After. A limit of 0 turns it off.
     A factor above 1 suits pages a whole room opens at once from behind one address (the venue's Wi-Fi)."""
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             limit = settings.RATE_LIMIT_PER_MINUTE * factor
             if limit > 0:
                 retry_after = hit(scope=scope, address=client_address(request), limit=limit)

@@ -1,13 +1,15 @@
 """Planning a programme: the series of sessions, changes to it, and the planning checklist."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from bettertogether.users import User
 
 from .enums import ChecklistKey, SessionKind
 from .models import (
@@ -87,9 +89,9 @@ def create_programme(
     title: str,
     key_question: str,
     first_date: date,
-    created_by: AbstractBaseUser,
+    created_by: User,
     venue: Venue | None = None,
-    schools: QuerySet[Organisation] | list[Organisation] = (),
+    schools: Iterable[Organisation] = (),
     invitation_lead_days: int = 21,
     reminder_lead_days: int = 3,
 ) -> Programme:

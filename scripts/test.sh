@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `make test`: ruff, then the whole pytest suite twice: on SQLite (the embedded default) and on a
+# `make test`: ruff and mypy, then the whole pytest suite twice: on SQLite (the embedded default) and on a
 # throwaway PostgreSQL cluster (what production runs). Arguments go to both pytest runs:
 #   scripts/test.sh -k outbox -x
-# Exits non-zero if ruff or either run fails; "no tests collected" (pytest's exit 5) counts as failure.
+# Exits non-zero if ruff, mypy or either run fails; "no tests collected" (pytest's exit 5) counts as failure.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -35,6 +35,10 @@ failures=()
 
 echo "=== ruff check"
 ruff check . || failures+=("ruff")
+
+echo "=== mypy"
+# The Django plugin imports the settings (which create VAR_DIR): the run's own temporary folder.
+VAR_DIR="$work/mypy" mypy || failures+=("mypy")
 
 echo "=== pytest on SQLite"
 sqlite_status=0
@@ -81,4 +85,4 @@ if ((${#failures[@]})); then
     echo "=== FAILED: ${failures[*]}" >&2
     exit 1
 fi
-echo "=== all checks passed (ruff, SQLite, PostgreSQL)"
+echo "=== all checks passed (ruff, mypy, SQLite, PostgreSQL)"

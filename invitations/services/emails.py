@@ -12,10 +12,11 @@ from icalendar import Calendar, Event
 
 from bettertogether.mail import build_email
 from bettertogether.tokens import new_token
-from events.models import Session
+from bettertogether.users import User
+from events.models import Programme, Session
 
 from ..enums import MessageKind
-from ..models import Invitation, Message, ReplyToken
+from ..models import Invitation, Message, Reply, ReplyToken
 
 
 def site_domain() -> str:
@@ -52,10 +53,11 @@ def calendar_file(*, sessions: list[Session], title: str, now: datetime | None =
             event.add("description", session.purpose)
         calendar.add_component(event)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
-def reply_lines(reply, sessions: list[Session]) -> list[tuple[Session, str]]:
+def reply_lines(reply: Reply, sessions: list[Session]) -> list[tuple[Session, str]]:
     """Each upcoming session with the person's answer to it, in words."""
     given = {answer.session_id: answer.get_answer_display() for answer in reply.answers.all()}
     return [(session, given.get(session.pk, "")) for session in sessions]
@@ -66,7 +68,7 @@ class ProgrammeDetails:
     """What every message about one programme shares, read once per dispatcher batch."""
 
     upcoming: list[Session]
-    facilitators: list
+    facilitators: list[User]
     calendars: dict[int | None, bytes] = field(default_factory=dict)  # session id (None: the series) → .ics
 
     def calendar(self, *, title: str, sessions: list[Session], key: int | None) -> bytes:
@@ -75,7 +77,10 @@ class ProgrammeDetails:
         return self.calendars[key]
 
 
-def programme_details(programme, *, shared: dict | None = None) -> ProgrammeDetails:
+SharedDetails = dict[int, ProgrammeDetails]  # programme id → its details, for one dispatcher batch
+
+
+def programme_details(programme: Programme, *, shared: SharedDetails | None = None) -> ProgrammeDetails:
     """The programme's upcoming sessions and facilitators, kept in ``shared`` (one dict per batch)."""
     if shared is not None and programme.pk in shared:
         return shared[programme.pk]
@@ -93,7 +98,7 @@ def programme_details(programme, *, shared: dict | None = None) -> ProgrammeDeta
     return details
 
 
-def build_message(*, message: Message, shared: dict | None = None) -> EmailMultiAlternatives:
+def build_message(*, message: Message, shared: SharedDetails | None = None) -> EmailMultiAlternatives:
     """The email for one outbox row, with a fresh reply link, the sessions as an .ics attachment and
     the one-click unsubscribe headers of RFC 8058. Pass the same ``shared`` dict for a batch of
     messages so that each programme's sessions, facilitators and calendar are read and built once."""
@@ -103,7 +108,12 @@ def build_message(*, message: Message, shared: dict | None = None) -> EmailMulti
     details = programme_details(programme, shared=shared)
     upcoming = details.upcoming
     is_reminder = message.kind == MessageKind.REMINDER
-    sessions = [message.session] if is_reminder else upcoming
+    if is_reminder:
+        # sync_schedule plans every reminder for one session; other kinds cover the whole series.
+        assert message.session is not None
+        sessions = [message.session]
+    else:
+        sessions = upcoming
     reply = getattr(invitation, "reply", None)
     answers = reply_lines(reply, upcoming) if reply else []
     reply_url, unsubscribe_url = issue_reply_link(invitation=invitation)

@@ -3,15 +3,16 @@
 import csv
 import difflib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from bettertogether.users import User
 from events.enums import OrganisationKind
 from events.models import Organisation, Programme
 
@@ -43,16 +44,16 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 MAX_EMAIL_LENGTH = 254  # the longest address a mail server (and the database column) accepts
 
 
-def schools_coordinated_by(user: AbstractBaseUser, programme: Programme) -> list[Organisation]:
+def schools_coordinated_by(user: User, programme: Programme) -> list[Organisation]:
     """The programme's schools this user coordinates (none for a facilitator acting as such)."""
     return list(programme.schools.filter(coordinators=user))
 
 
-def runs(user: AbstractBaseUser, programme: Programme) -> bool:
+def runs(user: User, programme: Programme) -> bool:
     return user.has_perm("events.change_programme", programme)
 
 
-def visible_invitations(*, programme: Programme, user: AbstractBaseUser) -> QuerySet[Invitation]:
+def visible_invitations(*, programme: Programme, user: User) -> QuerySet[Invitation]:
     """Facilitators see the whole list; a school coordinator sees only their own school's people."""
     invitations = programme.invitations.all()
     if runs(user, programme):
@@ -125,7 +126,7 @@ def list_balance(*, programme: Programme) -> Balance:
     return Balance(total=total, groups=groups, opted_out=opted_out)
 
 
-def _choice_lookup(choices) -> dict[str, str]:
+def _choice_lookup(choices: Iterable[tuple[str, object]]) -> dict[str, str]:
     """Accept a choice by its key or its label, in any case: "parent", "Parent or carer"."""
     lookup = {}
     for key, label in choices:
@@ -226,7 +227,7 @@ class Scope:
     schools: tuple[Organisation, ...] = ()
 
 
-def scope_for(*, user: AbstractBaseUser, programme: Programme) -> Scope:
+def scope_for(*, user: User, programme: Programme) -> Scope:
     if runs(user, programme):
         return Scope(runs=True)
     return Scope(runs=False, schools=tuple(schools_coordinated_by(user, programme)))
@@ -272,7 +273,7 @@ def check_person(
     cleaned: dict,
     *,
     programme: Programme,
-    user: AbstractBaseUser,
+    user: User,
     organisations: dict[str, Organisation] | None = None,
     scope: Scope | None = None,
 ) -> list[str]:
@@ -343,7 +344,7 @@ def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
             _("Unknown category “%(value)s”. Use one of: parent, school staff, group worker, community.")
             % {"value": values.get("category", "")[:40]}
         )
-    role = ""
+    role: str | None = ""
     if values.get("role", "").strip():
         role = ROLE_LOOKUP.get(values["role"].strip().lower())
         if role is None:
@@ -365,12 +366,12 @@ def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
             email = clean_email(email)
         except ValidationError as error:
             row.refuse(error.messages[0])
-    language = "en"
+    language: str | None = "en"
     if values.get("language", "").strip():
         language = LANGUAGE_LOOKUP.get(values["language"].strip().lower())
         if language is None:
             row.refuse(_("Unknown language “%(value)s”.") % {"value": values["language"][:40]})
-    channel = Channel.EMAIL if email else Channel.LETTER
+    channel: str | None = Channel.EMAIL if email else Channel.LETTER
     if values.get("channel", "").strip():
         channel = CHANNEL_LOOKUP.get(values["channel"].strip().lower())
         if channel is None:
@@ -444,7 +445,7 @@ def _check_headers(headers: list[str], preview: Preview) -> bool:
     return not problems
 
 
-def preview_csv(*, programme: Programme, text: str, user: AbstractBaseUser) -> Preview:
+def preview_csv(*, programme: Programme, text: str, user: User) -> Preview:
     """Read a CSV and say, row by row, what importing it would do. Saves nothing."""
     preview = Preview()
     if not text.strip():
@@ -516,7 +517,7 @@ def preview_csv(*, programme: Programme, text: str, user: AbstractBaseUser) -> P
 
 
 @transaction.atomic
-def import_csv(*, programme: Programme, text: str, user: AbstractBaseUser) -> Preview:
+def import_csv(*, programme: Programme, text: str, user: User) -> Preview:
     """Check the file again and add every row marked "add", all in one transaction."""
     preview = preview_csv(programme=programme, text=text, user=user)
     if not preview.file_error:
@@ -526,16 +527,14 @@ def import_csv(*, programme: Programme, text: str, user: AbstractBaseUser) -> Pr
     return preview
 
 
-def _invite(
-    *, programme: Programme, user: AbstractBaseUser, invitee: Invitee | None, cleaned: dict
-) -> Invitation:
+def _invite(*, programme: Programme, user: User, invitee: Invitee | None, cleaned: dict) -> Invitation:
     if invitee is None:
         invitee = Invitee.objects.create(neighbourhood=programme.neighbourhood, added_by=user, **cleaned)
     return Invitation.objects.create(programme=programme, invitee=invitee, added_by=user)
 
 
 @transaction.atomic
-def add_invitation(*, programme: Programme, user: AbstractBaseUser, cleaned: dict) -> Invitation:
+def add_invitation(*, programme: Programme, user: User, cleaned: dict) -> Invitation:
     """Invite one person (already validated by the form, which uses check_person) and schedule their messages."""
     invitation = _invite(
         programme=programme, user=user, invitee=existing_invitee(programme, cleaned), cleaned=cleaned
@@ -545,7 +544,7 @@ def add_invitation(*, programme: Programme, user: AbstractBaseUser, cleaned: dic
 
 
 @transaction.atomic
-def invite_organisations(*, programme: Programme, user: AbstractBaseUser) -> int:
+def invite_organisations(*, programme: Programme, user: User) -> int:
     """Invite every group and organisation in the neighbourhood that has a contact email, except schools
     (they invite their own staff and parents). Returns how many were newly invited."""
     organisations = programme.neighbourhood.organisations.exclude(kind=OrganisationKind.SCHOOL).exclude(

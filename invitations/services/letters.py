@@ -9,7 +9,6 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bettertogether.pdf import qr_svg, render_pdf, url_fetcher  # noqa: F401 (tests use them from here)
+from bettertogether.users import User
 from events.models import Organisation, Programme, Session
 
 from ..enums import Channel, LetterState, MessageKind
@@ -50,8 +50,8 @@ def ensure_reply_code(invitation: Invitation) -> str:
     """Give the invitation its short reply code if it has none yet (saved at once); return the code.
 
     Codes are random (``secrets``) and unique: a collision is retried with a fresh code."""
-    if invitation.reply_code:
-        return invitation.reply_code
+    if existing := invitation.reply_code:
+        return existing
     for _attempt in range(CODE_ATTEMPTS):
         code = new_reply_code()
         if Invitation.objects.filter(reply_code=code).exists():
@@ -65,6 +65,7 @@ def ensure_reply_code(invitation: Invitation) -> str:
             continue
         if not updated:  # given a code meanwhile by another request
             invitation.refresh_from_db(fields=["reply_code"])
+            assert invitation.reply_code is not None  # the other request has just saved one
             return invitation.reply_code
         invitation.reply_code = code
         return code
@@ -84,7 +85,7 @@ def letter_invitations(*, programme: Programme, school: Organisation) -> QuerySe
     )
 
 
-def letter_schools(*, programme: Programme, user: AbstractBaseUser) -> list[Organisation]:
+def letter_schools(*, programme: Programme, user: User) -> list[Organisation]:
     """The participating schools whose letters this user may print: all of them for the programme's
     facilitators, only their own for a school coordinator."""
     schools = programme.schools.order_by("name")
@@ -93,7 +94,7 @@ def letter_schools(*, programme: Programme, user: AbstractBaseUser) -> list[Orga
     return list(schools)
 
 
-def may_print_for(*, user: AbstractBaseUser, programme: Programme, school: Organisation) -> bool:
+def may_print_for(*, user: User, programme: Programme, school: Organisation) -> bool:
     return any(s.pk == school.pk for s in letter_schools(programme=programme, user=user))
 
 
@@ -113,12 +114,17 @@ def reminder_words(*, session: Session) -> str:
     )
 
 
+def reminder_session(session: Session | None) -> Session:
+    """The session a reminder letter is about; ValueError if there is none."""
+    if session is None:
+        raise ValueError("A reminder letter is about one session.")
+    return session
+
+
 def letter_sessions(*, programme: Programme, kind: str, session: Session | None) -> list[Session]:
     """The sessions a letter lists: every session still to come, or the one a reminder is about."""
     if kind == MessageKind.REMINDER:
-        if session is None:
-            raise ValueError("A reminder letter is about one session.")
-        return [session]
+        return [reminder_session(session)]
     return list(programme.sessions.upcoming().select_related("venue"))
 
 
@@ -206,7 +212,7 @@ def render_letters_html(
         sessions = letter_sessions(programme=programme, kind=kind, session=session)
     if words is None:
         words = (
-            reminder_words(session=session)
+            reminder_words(session=reminder_session(session))
             if kind == MessageKind.REMINDER
             else letter_words(programme=programme)
         )
@@ -261,7 +267,9 @@ def prepare(*, programme: Programme, school: Organisation, kind: str, session: S
         ensure_reply_code(invitation)
     sessions = letter_sessions(programme=programme, kind=kind, session=session)
     words = (
-        reminder_words(session=session) if kind == MessageKind.REMINDER else letter_words(programme=programme)
+        reminder_words(session=reminder_session(session))
+        if kind == MessageKind.REMINDER
+        else letter_words(programme=programme)
     )
     return Prepared(
         invitations=invitations,
@@ -279,7 +287,7 @@ def request_letters(
     school: Organisation,
     kind: str = MessageKind.INVITATION,
     session: Session | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
 ) -> LetterBatch:
     """The batch of letters for a school: the newest one if nothing printed on it has changed and it is
     ready or still being made; otherwise a new batch, queued, and the task that renders it enqueued
@@ -451,6 +459,8 @@ def one_letter_pdf(
 ) -> bytes:
     """One person's letter as a one-page PDF, made now."""
     school = invitation.invitee.organisation
+    if school is None:
+        raise ValueError("Letters go through a school: this person has none.")
     html = render_letters_html(
         programme=invitation.programme, school=school, invitations=[invitation], kind=kind, session=session
     )

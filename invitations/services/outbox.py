@@ -12,9 +12,11 @@ import smtplib
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,7 +24,7 @@ from events.enums import ProgrammeStatus
 
 from ..enums import Answer, MessageKind, MessageState
 from ..models import Message
-from .emails import build_message
+from .emails import SharedDetails, build_message
 from .schedule import sync_all_schedules
 
 logger = logging.getLogger(__name__)
@@ -61,8 +63,8 @@ def classify(error: Exception) -> Exception:
         text = f"{code} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}"
         return PermanentFailure(text) if code >= 500 else TemporaryFailure(text)
     if isinstance(error, smtplib.SMTPResponseException):
-        answer = error.smtp_error
-        text = f"{error.smtp_code} {answer.decode(errors='replace') if isinstance(answer, bytes) else answer}"
+        said = error.smtp_error
+        text = f"{error.smtp_code} {said.decode(errors='replace') if isinstance(said, bytes) else said}"
         return PermanentFailure(text) if error.smtp_code >= 500 else TemporaryFailure(text)
     if isinstance(error, smtplib.SMTPException | OSError | socket.timeout):
         return TemporaryFailure(f"{type(error).__name__}: {error}")
@@ -114,7 +116,7 @@ def claim(candidates: list[int], *, now: datetime) -> list[Message]:
     )
 
 
-def _finish(message: Message, **changes) -> bool:
+def _finish(message: Message, **changes: Any) -> bool:
     """Record the outcome, but only while the row is still ours."""
     return bool(Message.objects.filter(pk=message.pk, claim=message.claim).update(**changes))
 
@@ -155,9 +157,9 @@ def still_wanted(message: Message, *, now: datetime) -> bool:
     return True
 
 
-def send_claimed(*, messages: list[Message], connection, result: DispatchResult) -> None:
+def send_claimed(*, messages: list[Message], connection: BaseEmailBackend, result: DispatchResult) -> None:
     """Send claimed rows over one connection, recording each outcome as it happens."""
-    shared: dict = {}  # each programme's sessions and calendar, built once for the batch
+    shared: SharedDetails = {}  # each programme's sessions and calendar, built once for the batch
     for message in messages:
         now = timezone.now()
         # Renew the claim as each row's turn comes: the sweeper takes rows whose claimed_at is old, and

@@ -3,13 +3,14 @@ someone's behalf from a paper slip or a phone call), and someone asking not to b
 
 import hmac
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bettertogether.tokens import hash_token
+from bettertogether.users import User
 
 from ..enums import Answer, Channel, MessageKind, MessageState, ReplySource
 from ..models import Invitation, Message, Reply, ReplyToken, SessionAnswer
@@ -81,7 +82,7 @@ def record_reply(
     answers: dict[int, str],
     details: dict,
     source: str = ReplySource.WEB,
-    recorded_by: AbstractBaseUser | None = None,
+    recorded_by: User | None = None,
 ) -> Reply:
     """Save someone's answer (per session, and what would help them come), replacing any earlier one.
 
@@ -98,7 +99,9 @@ def record_reply(
         raise ValidationError(_("Please choose coming, can't come or not sure for each session."))
     reply, _created = Reply.objects.get_or_create(invitation=invitation)
     for name in REPLY_DETAILS:
-        setattr(reply, name, details.get(name, Reply._meta.get_field(name).get_default()))
+        field = Reply._meta.get_field(name)
+        assert isinstance(field, Field)  # REPLY_DETAILS are Reply's own columns, never relations
+        setattr(reply, name, details.get(name, field.get_default()))
     reply.source, reply.recorded_by = source, recorded_by
     reply.version += 1
     reply.full_clean(exclude=["invitation", "recorded_by"])

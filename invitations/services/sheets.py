@@ -26,7 +26,7 @@ from ..enums import BALANCE_GROUPS, Answer
 from ..models import Invitee, Reply, SessionAnswer
 from .invitees import share_of, under_a_quarter
 
-GROUP_OF_CATEGORY = {
+GROUP_OF_CATEGORY: dict[str, str] = {
     category: key for key, (_label, categories) in BALANCE_GROUPS.items() for category in categories
 }
 GROUP_LABELS = {key: str(label) for key, (label, _categories) in BALANCE_GROUPS.items()}

@@ -11,6 +11,7 @@ import textstat
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from bettertogether.users import User
 from events.models import Programme
 
 from ..models import MAX_LETTER_CHARACTERS, LetterWording
@@ -127,7 +128,7 @@ def check_length(text: str) -> None:
         )
 
 
-def save_wording(*, programme: Programme, text: str, user) -> LetterWording:
+def save_wording(*, programme: Programme, text: str, user: User) -> LetterWording:
     """Store the words of the programme's letter exactly as typed (line endings made \\n), replacing any
     saved before. Worker-speak and a low score do not stop saving: the check is advice. Raises
     ValidationError if the words are empty or longer than MAX_LETTER_CHARACTERS (nothing is saved)."""
