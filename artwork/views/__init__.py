@@ -1,0 +1,1 @@
+"""The artwork app's pages: uploading (upload) and the galleries, pictures and their editing (gallery)."""
