@@ -88,6 +88,7 @@ def plan_for(
     nudge_at = send_time(first.date - timedelta(days=NUDGE_DAYS_BEFORE))
     if (
         answers is None
+        and not invitation.met_on_the_day
         and invitation.invitee.channel == Channel.EMAIL
         and first.starts_at > now
         and nudge_at > invited_by

@@ -1,0 +1,1 @@
+"""The evaluations app's services, one module per topic."""

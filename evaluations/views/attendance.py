@@ -1,0 +1,327 @@
+"""On the day: signing people in on a tablet (or on paper, typed in afterwards), and who came.
+
+Signing in is the programme's facilitators' work (evaluations.run_the_day); who came, person by person,
+is theirs to see (evaluations.view_attendance)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
+from rules.contrib.views import PermissionRequiredMixin
+
+from bettertogether.csvsafe import csv_text
+from bettertogether.pdf import render_pdf
+from bettertogether.permissions import object_permission_required
+from events.models import Programme, Session
+from events.views import ProgrammeMixin
+from invitations.models import Invitation
+
+from ..forms import PaperSheetForm, PaperWalkInFormSet, WalkInForm
+from ..services import attendance
+from ..services.attendance import GROUP_OF_CATEGORY, PaperRowErrors
+
+# Blank rows on the printed sheet for people who walk in.
+BLANK_ROWS = 12
+MAX_QUERY_LENGTH = 100
+
+
+def _session(request: HttpRequest, pk: int, **kwargs) -> Session:
+    return get_object_or_404(Session.objects.select_related("programme__neighbourhood", "venue"), pk=pk)
+
+
+def _programme_of_session(request: HttpRequest, pk: int, **kwargs):
+    return _session(request, pk).programme
+
+
+class SessionMixin(PermissionRequiredMixin):
+    """Loads the session named by the URL's pk once and checks the permission against its programme."""
+
+    @cached_property
+    def session(self) -> Session:
+        return _session(self.request, self.kwargs["pk"])
+
+    def get_permission_object(self):
+        return self.session.programme
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(session=self.session, programme=self.session.programme, **kwargs)
+
+
+def _query(request: HttpRequest) -> str:
+    return (request.GET.get("q") or request.POST.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+
+
+def _signin_url(session: Session, query: str = "", anchor: str = "") -> str:
+    url = reverse("evaluations:signin", args=[session.pk])
+    if query:
+        url += "?" + urlencode({"q": query})
+    return url + (f"#{anchor}" if anchor else "")
+
+
+class SigninView(SessionMixin, TemplateView):
+    """The tablet page: find a name, tap to mark them arrived, add someone who walked in."""
+
+    permission_required = "evaluations.run_the_day"
+    template_name = "evaluations/signin.html"
+
+    def get_context_data(self, **kwargs):
+        query = _query(self.request)
+        listing = attendance.signin_list(session=self.session, query=query)
+        return super().get_context_data(
+            listing=listing,
+            query=query,
+            walk_in_form=kwargs.pop("walk_in_form", None) or WalkInForm(session=self.session),
+            **kwargs,
+        )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _person_changed(
+    request: HttpRequest, session: Session, invitation: Invitation, message: str, *, ok: bool
+):
+    """The answer to a tap: JSON with the row and the counts re-drawn (for signin.js), or back to the page
+    with the search kept."""
+    query = _query(request)
+    if _wants_json(request):
+        listing = attendance.signin_list(session=session)
+        person = next(
+            (p for p in listing.people + listing.cant_come if p.invitation.pk == invitation.pk), None
+        )
+        context = {"session": session, "listing": listing, "person": person, "query": query}
+        return JsonResponse(
+            {
+                "ok": ok,
+                "message": message,
+                "row": render_to_string("evaluations/signin_person.html", context, request=request),
+                "counts": render_to_string("evaluations/signin_counts.html", context, request=request),
+            },
+            status=200 if ok else 400,
+        )
+    (messages.success if ok else messages.error)(request, message)
+    return redirect(_signin_url(session, query, f"person-{invitation.pk}"))
+
+
+def _invitation_of(session: Session, invitation_pk: int) -> Invitation:
+    # Someone on another programme's list is "not found" here: nothing is recorded for them.
+    return get_object_or_404(
+        Invitation.objects.select_related("invitee"), pk=invitation_pk, programme_id=session.programme_id
+    )
+
+
+@require_POST
+@object_permission_required("evaluations.run_the_day", _programme_of_session)
+def arrive(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    invitation = _invitation_of(session, invitation_pk)
+    try:
+        attendance.mark_arrived(session=session, invitation=invitation, by=request.user)
+    except ValidationError as error:
+        return _person_changed(request, session, invitation, " ".join(error.messages), ok=False)
+    message = _("%(name)s is signed in.") % {"name": invitation.invitee.name}
+    return _person_changed(request, session, invitation, message, ok=True)
+
+
+@require_POST
+@object_permission_required("evaluations.run_the_day", _programme_of_session)
+def unarrive(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    invitation = _invitation_of(session, invitation_pk)
+    attendance.unmark_arrived(session=session, invitation=invitation, by=request.user)
+    message = _("%(name)s is no longer signed in.") % {"name": invitation.invitee.name}
+    return _person_changed(request, session, invitation, message, ok=True)
+
+
+class WalkInView(SessionMixin, FormView):
+    """Someone not on the list: added to it and signed in. The form is also on the sign-in page; this page
+    shows it again with the reasons beside the fields when something needs a look."""
+
+    permission_required = "evaluations.run_the_day"
+    template_name = "evaluations/signin_walk_in.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "session": self.session}
+
+    def get_form_class(self):
+        return WalkInForm
+
+    def form_valid(self, form):
+        try:
+            invitation = attendance.add_walk_in(
+                session=self.session, by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(name)s is on the list and signed in.") % {"name": invitation.invitee.name},
+        )
+        return redirect(_signin_url(self.session, anchor=f"person-{invitation.pk}"))
+
+
+@object_permission_required("evaluations.run_the_day", _programme_of_session)
+def signin_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable sign-in sheet. One session's list (a few dozen people, a couple of hundred at most)
+    renders in well under a second, so it is made in the request rather than in a task."""
+    session = _session(request, pk)
+    listing = attendance.signin_list(session=session)
+    people = sorted(listing.people + listing.cant_come, key=lambda p: (p.name.casefold(), p.invitation.pk))
+    groups = [
+        {"label": group.label, "people": [p for p in people if p.group == group.key]}
+        for group in listing.groups
+    ]
+    html = render_to_string(
+        "evaluations/pdf/signin_sheet.html",
+        {
+            "session": session,
+            "programme": session.programme,
+            "groups": [group for group in groups if group["people"]],
+            "blank_rows": range(BLANK_ROWS),
+        },
+        request=request,
+    )
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
+    name = slugify(f"sign-in {session.programme.title} {session.date:%Y-%m-%d}") or "sign-in"
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class PaperSheetView(SessionMixin, TemplateView):
+    """A paper sign-in sheet typed in afterwards: a tick for each person, and rows for those who wrote
+    themselves in. Saved all at once, or not at all when a row needs a look."""
+
+    permission_required = "evaluations.run_the_day"
+    template_name = "evaluations/signin_paper.html"
+
+    @cached_property
+    def people(self):
+        listing = attendance.signin_list(session=self.session)
+        return sorted(listing.people + listing.cant_come, key=lambda p: (p.name.casefold(), p.invitation.pk))
+
+    def get_context_data(self, **kwargs):
+        if "form" not in kwargs:
+            ids = [person.invitation.pk for person in self.people]
+            kwargs["form"] = PaperSheetForm(
+                people=self.people,
+                initial={"present": [p.invitation.pk for p in self.people if p.arrived], "shown": ids},
+            )
+            kwargs["formset"] = PaperWalkInFormSet(session=self.session, prefix="new")
+        ticked = {str(pk) for pk in kwargs["form"]["present"].value() or []}
+        return super().get_context_data(
+            rows=[(person, str(person.invitation.pk) in ticked) for person in self.people], **kwargs
+        )
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = PaperSheetForm(request.POST, people=self.people)
+        formset = PaperWalkInFormSet(request.POST, session=self.session, prefix="new")
+        if self.session.is_cancelled:
+            messages.error(request, _("This session was cancelled, so nobody can be signed in to it."))
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        if not (form.is_valid() and formset.is_valid()):
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        try:
+            with transaction.atomic():
+                result = attendance.record_paper_sheet(
+                    session=self.session,
+                    present=set(form.cleaned_data["present"]),
+                    shown=set(form.cleaned_data["shown"]),
+                    walk_ins=formset.filled(),
+                    by=request.user,
+                )
+        except PaperRowErrors as error:
+            filled = [f for f in formset.forms if f.has_changed()]
+            for index, row_error in error.rows.items():
+                filled[index].add_error(None, row_error.messages)
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        messages.success(
+            request,
+            _(
+                "The paper sheet is saved: %(marked)s more signed in, %(unmarked)s taken off, "
+                "%(walk_ins)s new to the list."
+            )
+            % {"marked": result.marked, "unmarked": result.unmarked, "walk_ins": result.walk_ins},
+        )
+        return redirect("evaluations:who_came", pk=self.session.pk)
+
+
+class WhoCameView(SessionMixin, TemplateView):
+    """One session: the numbers by group against the even split, and who came."""
+
+    permission_required = "evaluations.view_attendance"
+    template_name = "evaluations/who_came.html"
+
+    def get_context_data(self, **kwargs):
+        came = list(
+            self.session.attendances.select_related("invitation__invitee__organisation").order_by(
+                "invitation__invitee__name", "pk"
+            )
+        )
+        for row in came:
+            row.group_label = attendance.group_label(
+                GROUP_OF_CATEGORY.get(row.invitation.invitee.category, "groups")
+            )
+        return super().get_context_data(
+            numbers=attendance.session_numbers(session=self.session),
+            came=came,
+            can_run=self.request.user.has_perm("evaluations.run_the_day", self.session.programme),
+            **kwargs,
+        )
+
+
+class ProgrammeAttendanceView(ProgrammeMixin, TemplateView):
+    """Across the series: sessions by groups, and who came to the all-day but not back since."""
+
+    permission_required = "evaluations.view_attendance"
+    template_name = "evaluations/programme_attendance.html"
+
+    def get_context_data(self, **kwargs):
+        programme = self.programme
+        not_back = attendance.not_back_since_all_day(programme=programme)
+        for invitation in not_back:
+            invitation.group_label = attendance.group_label(
+                GROUP_OF_CATEGORY.get(invitation.invitee.category, "groups")
+            )
+        all_day = attendance.all_day_session(programme)
+        return super().get_context_data(
+            programme=programme,
+            numbers=attendance.programme_numbers(programme=programme),
+            not_back=not_back,
+            all_day=all_day,
+            half_days_since=attendance.half_days_since(programme, all_day) if all_day else [],
+            **kwargs,
+        )
+
+
+def _programme(request: HttpRequest, pk: int) -> Programme:
+    return get_object_or_404(Programme, pk=pk)
+
+
+@object_permission_required("evaluations.view_attendance", _programme)
+def attendance_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who came, one row per person per session, as CSV (never formulas)."""
+    programme = _programme(request, pk)
+    header = [_("Name"), _("Group"), _("Organisation"), _("Session"), _("How recorded"), _("Time")]
+    response = HttpResponse(
+        csv_text(header, attendance.attendance_rows(programme=programme)),
+        content_type="text/csv; charset=utf-8",
+    )
+    name = slugify(f"who came {programme.title}") or "who-came"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,496 @@
+"""One word each: the facilitator's circle page, the approval queue, the QR code for phones, the phone page,
+the word clouds (session, programme, neighbourhood) and the exports."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from bettertogether.csvsafe import csv_text
+from bettertogether.pdf import qr_svg
+from bettertogether.permissions import object_permission_required
+from bettertogether.tokenpages import guard_token_page, private
+from bettertogether.tokens import hash_token, new_token
+from events.enums import SessionKind
+from events.models import Neighbourhood, Programme, Session
+from invitations.enums import BALANCE_GROUPS
+
+from ..enums import WordSource, WordState
+from ..forms import PhoneWordForm, WordForm
+from ..models import MAX_WORD_LENGTH, Word, WordLink
+from ..services import cloud as clouds
+from ..services import words as word_service
+
+# Typing "1 hopeful", "2 hopeful" or "3 hopeful" tags the speaker's group: one key, on any keyboard
+# (a tablet's on-screen keyboard has no Alt), announced in the page's help text.
+GROUP_KEYS = {"1": "parents", "2": "school_staff", "3": "groups"}
+_PREFIX = re.compile(r"^\s*([123])\s+(\S.*)$", re.DOTALL)
+# The phone page stays open for a while after the session ends: people give their word on the way out.
+PHONE_GRACE = timedelta(hours=1)
+PHONE_COOKIE = "bt_phone"
+
+
+def group_label(key: str) -> str:
+    return str(BALANCE_GROUPS[key][0]) if key in BALANCE_GROUPS else ""
+
+
+def _session(request: HttpRequest, pk: int, **kwargs) -> Session:
+    return get_object_or_404(Session.objects.select_related("programme__neighbourhood"), pk=pk)
+
+
+def _programme_of_session(request: HttpRequest, pk: int, **kwargs) -> Programme:
+    return _session(request, pk).programme
+
+
+def _programme(request: HttpRequest, pk: int, **kwargs) -> Programme:
+    return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=pk)
+
+
+def _neighbourhood(request: HttpRequest, pk: int, **kwargs) -> Neighbourhood:
+    return get_object_or_404(Neighbourhood, pk=pk)
+
+
+run_the_day = object_permission_required("evaluations.run_the_day", _programme_of_session)
+view_session_words = object_permission_required("evaluations.view_words", _programme_of_session)
+view_programme_words = object_permission_required("evaluations.view_words", _programme)
+run_programme = object_permission_required("evaluations.run_the_day", _programme)
+
+
+# --- The circle: the facilitator types the words ----------------------------------------------------------
+
+
+def split_group(text: str) -> tuple[str, str]:
+    """("1 hopeful") → ("parents", "hopeful"); text without a group key is returned untouched."""
+    match = _PREFIX.match(text or "")
+    if match:
+        return GROUP_KEYS[match.group(1)], match.group(2)
+    return "", text or ""
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _word_json(word: Word) -> dict:
+    return {
+        "id": word.pk,
+        "said": word.said,
+        "group": group_label(word.group),
+        "remove_url": reverse("evaluations:word_remove", args=[word.session_id, word.pk]),
+    }
+
+
+def _circle_context(session: Session, form: WordForm) -> dict:
+    words = list(session.words.filter(source=WordSource.TYPED).order_by("-created_at", "-pk"))
+    for word in words:
+        word.group_label = group_label(word.group)
+    queue = list(
+        session.words.filter(state__in=[WordState.WAITING, WordState.HELD]).order_by("created_at", "pk")
+    )
+    return {
+        "session": session,
+        "programme": session.programme,
+        "form": form,
+        "typed": words,
+        "queue": queue,
+        "group_keys": [(key, group_label(group)) for key, group in GROUP_KEYS.items()],
+        "max_length": MAX_WORD_LENGTH,
+    }
+
+
+@run_the_day
+@require_http_methods(["GET", "HEAD", "POST"])
+def words(request: HttpRequest, pk: int) -> HttpResponse:
+    """The circle page: type a word, press Enter, the next. With JS the form posts by fetch and the
+    answer is JSON; without, a normal POST and a redirect back here."""
+    session = _session(request, pk)
+    form = WordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        group, text = split_group(form.cleaned_data["word"])
+        try:
+            recorded = word_service.record_word(
+                session=session, text=text, group=group, source=WordSource.TYPED, by=request.user
+            )
+        except word_service.WordRefused as refused:
+            if _wants_json(request):
+                return JsonResponse({"ok": False, "error": str(refused)}, status=400)
+            form.add_error("word", str(refused))
+        else:
+            said = word_service.display_form(recorded.word.said)
+            message = _("Saved ‘%(word)s’.") % {"word": said}
+            if recorded.word.group:
+                message = _("Saved ‘%(word)s’ from %(group)s.") % {
+                    "word": said,
+                    "group": group_label(recorded.word.group).lower(),
+                }
+            if recorded.note:
+                message = f"{recorded.note} {message}"
+            if _wants_json(request):
+                return JsonResponse({"ok": True, "message": message, "word": _word_json(recorded.word)})
+            messages.success(request, message)
+            return redirect("evaluations:words", session.pk)
+    if form.errors and _wants_json(request):
+        return JsonResponse({"ok": False, "error": " ".join(form.errors["word"])}, status=400)
+    status = 400 if form.errors else 200
+    return render(request, "evaluations/words.html", _circle_context(session, form), status=status)
+
+
+@run_the_day
+@require_POST
+def word_remove(request: HttpRequest, pk: int, word_pk: int) -> HttpResponse:
+    """Undo a word typed by mistake."""
+    word = get_object_or_404(Word, pk=word_pk, session_id=pk)
+    said = word.said
+    word_service.remove_word(word=word)
+    message = _("Removed ‘%(word)s’.") % {"word": said}
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": message})
+    messages.success(request, message)
+    return redirect("evaluations:words", pk)
+
+
+@run_the_day
+@require_http_methods(["GET", "HEAD", "POST"])
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Words from phones waiting to be shown: approve or not, one by one. Held ones (on the profanity
+    list) are marked "may be rude"."""
+    session = _session(request, pk)
+    if request.method == "POST":
+        chosen = request.POST.get("word", "")
+        word = get_object_or_404(
+            Word,
+            pk=int(chosen) if chosen.isdigit() else 0,
+            session=session,
+            state__in=[WordState.WAITING, WordState.HELD],
+        )
+        approved = request.POST.get("decision") == "approve"
+        word_service.decide_word(word=word, approve=approved)
+        if approved:
+            messages.success(request, _("‘%(word)s’ is on the screen now.") % {"word": word.said})
+        else:
+            messages.success(request, _("‘%(word)s’ will not be shown.") % {"word": word.said})
+        back = "evaluations:words" if request.POST.get("back") == "words" else "evaluations:approve"
+        return redirect(back, session.pk)
+    queue = list(
+        session.words.filter(state__in=[WordState.WAITING, WordState.HELD]).order_by("created_at", "pk")
+    )
+    return render(
+        request,
+        "evaluations/words_approve.html",
+        {"session": session, "programme": session.programme, "queue": queue},
+    )
+
+
+# --- Phones ----------------------------------------------------------------------------------------------
+
+
+def phone_address(request: HttpRequest, token: str) -> str:
+    return request.build_absolute_uri(reverse("evaluations:phone_word", args=[token]))
+
+
+@run_the_day
+@require_safe
+def word_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The QR code to show on the room's screen. Opening this page makes a fresh link: only its hash is
+    kept, so the address exists only in this page (and on the phones that scan it). Earlier links keep
+    working until the phone page closes, an hour after the session ends."""
+    session = _session(request, pk)
+    token, token_hash = new_token()
+    WordLink.objects.create(session=session, token_hash=token_hash)
+    address = phone_address(request, token)
+    response = render(
+        request,
+        "evaluations/words_qr.html",
+        {
+            "session": session,
+            "programme": session.programme,
+            "address": address,
+            "qr": qr_svg(address),
+            "closed": phone_closed(session),
+        },
+    )
+    # The page holds a working link: never cache it.
+    return private(response)
+
+
+def phone_closed(session: Session, now=None) -> bool:
+    """A session's phone page closes an hour after it ends, or when the session is cancelled."""
+    now = now or timezone.now()
+    return session.is_cancelled or now > session.ends_at + PHONE_GRACE
+
+
+def _phone_hash(request: HttpRequest) -> str:
+    raw = request.COOKIES.get(PHONE_COOKIE, "")
+    return hash_token(raw) if 20 <= len(raw) <= 100 else ""
+
+
+def phone_page(view):
+    """The pages a word link opens: an unknown token gets a plain 404; a session that is over (or
+    cancelled) a kind 410 page. Rate-limited (a whole room shares the venue's Wi-Fi, so 5 × the usual
+    limit), private headers, TokenPageCsrfMiddleware on POSTs."""
+
+    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        link = (
+            WordLink.objects.select_related("session__programme").filter(token_hash=hash_token(token)).first()
+        )
+        if link is None:
+            return render(request, "404.html", status=404)
+        if phone_closed(link.session):
+            return render(
+                request, "evaluations/words_phone_closed.html", {"session": link.session}, status=410
+            )
+        return view(request, link.session, token)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return guard_token_page(wrapped, scope="word-links", factor=5)
+
+
+@phone_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def phone_word(request: HttpRequest, session: Session, token: str) -> HttpResponse:
+    """One field for one word. GET only shows it; the POST saves the word, which waits for the
+    facilitator's approval. One word per phone per session (a random cookie; only its hash is kept)."""
+    phone_hash = _phone_hash(request)
+    given = bool(phone_hash) and Word.objects.filter(session=session, phone_hash=phone_hash).exists()
+    form = PhoneWordForm(request.POST or None)
+    new_cookie = ""
+    if request.method == "POST" and not given and form.is_valid():
+        if not phone_hash:
+            new_cookie, phone_hash = new_token()
+        try:
+            word_service.record_word(
+                session=session,
+                text=form.cleaned_data["word"],
+                source=WordSource.PHONE,
+                phone_hash=phone_hash,
+            )
+        except word_service.AlreadyGiven:
+            given = True
+        except word_service.WordRefused as refused:
+            form.add_error("word", str(refused))
+            new_cookie = ""
+        else:
+            response = redirect("evaluations:phone_thanks", token)
+            if new_cookie:
+                response.set_cookie(
+                    PHONE_COOKIE,
+                    new_cookie,
+                    max_age=60 * 60 * 24 * 2,
+                    path=reverse("evaluations:phone_word", args=[token]).rsplit("/", 2)[0] + "/",
+                    httponly=True,
+                    samesite="Lax",
+                    secure=request.is_secure(),
+                )
+            return response
+    return render(
+        request,
+        "evaluations/words_phone.html",
+        {"session": session, "form": form, "given": given, "token": token},
+        status=400 if form.errors else 200,
+    )
+
+
+@phone_page
+@require_safe
+def phone_thanks(request: HttpRequest, session: Session, token: str) -> HttpResponse:
+    return render(request, "evaluations/words_phone_thanks.html", {"session": session})
+
+
+# --- Clouds ----------------------------------------------------------------------------------------------
+
+
+def _cloud_context(counts, *, title: str) -> dict:
+    return {
+        "counts": counts,
+        "svg": clouds.cloud_svg(counts, title=title),
+        "total": sum(c.count for c in counts),
+    }
+
+
+def session_title(session: Session) -> str:
+    return _("Words from %(session)s") % {"session": session}
+
+
+@view_session_words
+@require_safe
+def cloud(request: HttpRequest, pk: int) -> HttpResponse:
+    """The shared screen: the cloud, with the same words and counts in a table. JS refreshes it every few
+    seconds (with a pause button) from ``cloud_partial``."""
+    session = _session(request, pk)
+    title = session_title(session)
+    counts = word_service.count_words(sessions=[session])
+    return render(
+        request,
+        "evaluations/words_cloud.html",
+        {
+            "session": session,
+            "programme": session.programme,
+            "title": title,
+            **_cloud_context(counts, title=title),
+            "can_run": request.user.has_perm("evaluations.run_the_day", session.programme),
+        },
+    )
+
+
+@view_session_words
+@require_safe
+def cloud_partial(request: HttpRequest, pk: int) -> HttpResponse:
+    """Just the cloud and its table, for the room screen's refresh."""
+    session = _session(request, pk)
+    title = session_title(session)
+    counts = word_service.count_words(sessions=[session])
+    return render(
+        request, "evaluations/_words_cloud.html", {"title": title, **_cloud_context(counts, title=title)}
+    )
+
+
+def _png(counts, *, title: str, name: str) -> HttpResponse:
+    response = HttpResponse(clouds.cloud_png(counts, title=title), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="{name}.png"'
+    return response
+
+
+@view_session_words
+@require_safe
+def cloud_png(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    counts = word_service.count_words(sessions=[session])
+    return _png(counts, title=session_title(session), name=f"words-session-{session.order}")
+
+
+def programme_sessions(programme: Programme) -> list[Session]:
+    return list(programme.sessions.order_by("order", "date"))
+
+
+def word_changes(*, first: list, last: list) -> tuple[list, list]:
+    """Words said in the last half-day but not the all-day, and words of the all-day no longer said."""
+    before = {wc.key for wc in first}
+    after = {wc.key for wc in last}
+    return [wc for wc in last if wc.key not in before], [wc for wc in first if wc.key not in after]
+
+
+@view_programme_words
+@require_safe
+def programme_words(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every session's words together, and how they changed from the all-day to the last half-day."""
+    programme = _programme(request, pk)
+    sessions = [s for s in programme_sessions(programme) if not s.is_cancelled]
+    title = _("Words from %(title)s") % {"title": programme.title}
+    counts = word_service.count_words(sessions=sessions)
+    all_day = next((s for s in sessions if s.kind == SessionKind.ALL_DAY), None)
+    half_days = [s for s in sessions if s.kind != SessionKind.ALL_DAY]
+    last = half_days[-1] if half_days else None
+    context = {
+        "programme": programme,
+        "title": title,
+        **_cloud_context(counts, title=title),
+        "can_run": request.user.has_perm("evaluations.run_the_day", programme),
+        "all_day": all_day,
+        "last": last,
+    }
+    if all_day and last:
+        # One query for both sessions' words; counted separately.
+        rows = list(
+            Word.objects.shown()
+            .filter(session__in=[all_day, last])
+            .order_by("created_at", "pk")
+            .values_list("session_id", "normalised", "said")
+        )
+        first = word_service.tally((n, s) for sid, n, s in rows if sid == all_day.pk)
+        then = word_service.tally((n, s) for sid, n, s in rows if sid == last.pk)
+        new, gone = word_changes(first=first, last=then)
+        first_title = session_title(all_day)
+        last_title = session_title(last)
+        context.update(
+            first=first,
+            then=then,
+            first_title=first_title,
+            last_title=last_title,
+            first_svg=clouds.cloud_svg(first, title=first_title),
+            then_svg=clouds.cloud_svg(then, title=last_title),
+            new=new,
+            gone=gone,
+        )
+    return render(request, "evaluations/words_programme.html", context)
+
+
+@view_programme_words
+@require_safe
+def programme_cloud_png(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _programme(request, pk)
+    sessions = [s for s in programme_sessions(programme) if not s.is_cancelled]
+    counts = word_service.count_words(sessions=sessions)
+    title = _("Words from %(title)s") % {"title": programme.title}
+    return _png(counts, title=title, name=f"words-{slugify(programme.title)[:40] or programme.pk}")
+
+
+@run_programme
+@require_safe
+def words_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every word of the programme, shown or not, as said and as counted."""
+    programme = _programme(request, pk)
+    rows = (
+        Word.objects.filter(session__programme=programme)
+        .select_related("session")
+        .order_by("session__order", "created_at", "pk")
+    )
+    header = [
+        _("Session"),
+        _("Word as said"),
+        _("Counted as"),
+        _("Group"),
+        _("How given"),
+        _("Shown"),
+        _("Time"),
+    ]
+    body = (
+        [
+            str(word.session),
+            word.said,
+            word.normalised,
+            group_label(word.group),
+            word.get_source_display(),
+            word.get_state_display(),
+            timezone.localtime(word.created_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for word in rows
+    )
+    response = HttpResponse(csv_text(header, body), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="words-{slugify(programme.title)[:40]}.csv"'
+    return response
+
+
+@object_permission_required("events.view_neighbourhood", _neighbourhood)
+@require_safe
+def neighbourhood_words(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every programme's words in the neighbourhood, counted together."""
+    neighbourhood = _neighbourhood(request, pk)
+    sessions = Session.objects.filter(programme__neighbourhood=neighbourhood, cancelled_at__isnull=True)
+    title = _("Words from %(name)s") % {"name": neighbourhood.name}
+    counts = word_service.count_words(sessions=sessions)
+    programmes = (
+        Programme.objects.filter(neighbourhood=neighbourhood)
+        .annotate(words=Count("sessions__words", filter=Q(sessions__words__state=WordState.SHOWN)))
+        .order_by("-pk")
+    )
+    return render(
+        request,
+        "evaluations/words_neighbourhood.html",
+        {
+            "neighbourhood": neighbourhood,
+            "title": title,
+            "programmes": programmes,
+            **_cloud_context(counts, title=title),
+        },
+    )

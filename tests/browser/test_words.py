@@ -1,0 +1,203 @@
+"""One word each, in a real browser: the facilitator types the circle's words from the keyboard alone, the
+room screen shows them, and a participant gives a word on a 360 px phone from the QR code's address."""
+
+import time
+from collections import Counter
+
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from evaluations.enums import WordSource
+from evaluations.models import Word
+from evaluations.services.words import record_word
+
+from .conftest import PHONE, assert_accessible, sign_in
+
+# 25 words as a circle might say them: some the same in different forms, two tagged with a group key
+# ("1 " parents, "2 " school staff), one in Urdu and one in Polish.
+CIRCLE = [
+    "Hopeful",
+    "together",
+    "hopeful!",
+    "1 inspired",
+    "Together",
+    "welcomed",
+    "HOPEFUL",
+    "listened",
+    "2 inspired",
+    "proud",
+    "hopes",
+    "community",
+    "together.",
+    "calm",
+    "communities",
+    "tired",
+    "خوشی",
+    "Szczęśliwy",
+    "energised",
+    "hopeful",
+    "heard",
+    "connected",
+    "welcomed",
+    "inspired",
+    "motivated",
+]
+EXPECTED = {
+    "hopeful": 4,  # Hopeful, hopeful!, HOPEFUL, hopeful
+    "hopes": 1,  # counted as "hope": a different word
+    "together": 3,
+    "inspired": 3,
+    "welcomed": 2,
+    "community": 2,
+    "proud": 1,
+    "خوشی": 1,
+    "Szczęśliwy": 1,
+}
+DELAY_MS = 40  # between key presses: a brisk typist
+
+
+def test_facilitator_types_25_words_from_the_keyboard_and_the_cloud_counts_them(page, live_server, world):
+    sign_in(page, live_server, world.user("facilitator"))
+    session = world.session
+    page.goto(live_server.url + reverse("evaluations:words", args=[session.pk]))
+    field = page.get_by_label("Their word")
+    expect(field).to_be_focused()  # autofocus: no click needed
+    items = page.locator("#typed-words > li")
+
+    started = time.monotonic()
+    for number, word in enumerate(CIRCLE, start=1):
+        page.keyboard.type(word, delay=DELAY_MS)
+        if word.startswith("1 "):
+            expect(page.locator("#word-tag")).to_have_text("Group: Parents and carers")
+        page.keyboard.press("Enter")
+        expect(field).to_have_value("")
+        expect(field).to_be_focused()
+        expect(items).to_have_count(number)
+    elapsed = time.monotonic() - started
+
+    typed_ms = sum(len(word) + 1 for word in CIRCLE) * DELAY_MS
+    assert typed_ms < 60_000 and elapsed < 60, f"{typed_ms} ms of typing, {elapsed:.1f} s in all"
+    expect(page.locator("#word-status")).to_have_text("Saved ‘motivated’.")
+    assert Word.objects.filter(session=session).count() == 25
+    assert set(Word.objects.filter(session=session).exclude(group="").values_list("said", "group")) == {
+        ("inspired", "parents"),
+        ("inspired", "school_staff"),
+    }
+    assert_accessible(page)
+
+    # A mistake: remove the last word with its button, from the keyboard, then type it again.
+    page.locator("#typed-words > li").first.get_by_role("button").focus()
+    page.keyboard.press("Enter")
+    expect(items).to_have_count(24)
+    expect(field).to_be_focused()
+    page.keyboard.type("motivated", delay=DELAY_MS)
+    page.keyboard.press("Enter")
+    expect(items).to_have_count(25)
+
+    page.goto(live_server.url + reverse("evaluations:cloud", args=[session.pk]))
+    rows = page.locator("#cloud-live table tbody tr")
+    counted = {
+        row.locator("td").nth(0).inner_text(): int(row.locator("td").nth(1).inner_text())
+        for row in rows.all()
+    }
+    for word, count in EXPECTED.items():
+        assert counted.get(word) == count, (word, counted)
+    assert sum(counted.values()) == 25
+    cloud_words = page.locator("#cloud-live svg text").all_text_contents()
+    assert sorted(cloud_words) == sorted(counted)
+    assert_accessible(page)
+
+
+def test_room_screen_shows_new_words_and_can_pause(page, live_server, world):
+    sign_in(page, live_server, world.user("facilitator"))
+    session = world.session
+    record_word(session=session, text="hopeful", source=WordSource.TYPED)
+    page.goto(live_server.url + reverse("evaluations:cloud", args=[session.pk]))
+    table = page.locator("#cloud-live table")
+    expect(table).to_contain_text("hopeful")
+
+    record_word(session=session, text="together", source=WordSource.TYPED)
+    expect(table).to_contain_text("together", timeout=12_000)
+
+    pause = page.get_by_role("button", name="Pause updates")
+    pause.press("Enter")
+    expect(pause).to_have_attribute("aria-pressed", "true")
+    record_word(session=session, text="proud", source=WordSource.TYPED)
+    page.wait_for_timeout(6_000)
+    expect(table).not_to_contain_text("proud")
+    pause.press("Enter")
+    expect(table).to_contain_text("proud", timeout=12_000)
+
+
+def test_circle_works_without_javascript(browser, live_server, world):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, world.user("facilitator"))
+        page.goto(live_server.url + reverse("evaluations:words", args=[world.session.pk]))
+        # The box has autofocus; wait for it before typing, or the first keys can land nowhere.
+        expect(page.get_by_label("Their word")).to_be_focused()
+        page.keyboard.type("Welcomed and happy")
+        page.keyboard.press("Enter")
+        expect(page.locator(".messages")).to_contain_text(
+            "We kept the first word, ‘Welcomed’. Saved ‘Welcomed’."
+        )
+        expect(page.get_by_label("Their word")).to_be_focused()
+        page.keyboard.press("Enter")  # an empty word
+        expect(page.locator("#word-error")).to_have_text("Please type one word first.")
+    finally:
+        context.close()
+
+
+def test_participant_gives_a_word_on_a_phone_from_the_qr_code(browser, page, live_server, world):
+    sign_in(page, live_server, world.user("facilitator"))
+    session = world.session
+    page.goto(live_server.url + reverse("evaluations:word_qr", args=[session.pk]))
+    expect(page.locator(".word-qr svg")).to_be_visible()
+    assert_accessible(page)
+    address = page.locator(".word-address").inner_text()
+    assert address.startswith(live_server.url + "/w/")
+
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    phone = context.new_page()
+    try:
+        phone.goto(address)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert_accessible(phone)
+        phone.get_by_role("button", name="Send my word").tap()  # nothing typed
+        expect(phone.locator("#phone-error")).to_have_text("Please type one word first.")
+        assert_accessible(phone)
+        phone.get_by_label("Your one word about today").fill("Belonging")
+        phone.get_by_role("button", name="Send my word").tap()
+        expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you!")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert_accessible(phone)
+        phone.goto(address)  # the same phone again
+        expect(phone.locator("#already")).to_have_text("You’ve already given your word — thank you!")
+    finally:
+        context.close()
+
+    # It waits for the facilitator, who approves it from the circle page.
+    page.goto(live_server.url + reverse("evaluations:words", args=[session.pk]))
+    queue = page.locator("#word-queue")
+    expect(queue).to_contain_text("Belonging")
+    assert_accessible(page)
+    queue.get_by_role("button", name="Show it ‘Belonging’", exact=True).click()
+    expect(page.locator(".messages")).to_contain_text("‘Belonging’ is on the screen now.")
+    page.goto(live_server.url + reverse("evaluations:cloud", args=[session.pk]))
+    expect(page.locator("#cloud-live table")).to_contain_text("Belonging")
+    assert Counter(Word.objects.values_list("source", flat=True)) == {WordSource.PHONE: 1}
+
+
+def test_programme_words_page_is_accessible_with_words(page, live_server, world):
+    sessions = list(world.programme.sessions.order_by("order"))
+    for text in ["nervous", "hopeful", "خوشی"]:
+        record_word(session=sessions[0], text=text, source=WordSource.TYPED)
+    for text in ["hopeful", "together", "开心"]:
+        record_word(session=sessions[-1], text=text, source=WordSource.TYPED)
+    sign_in(page, live_server, world.user("facilitator"))
+    page.goto(live_server.url + reverse("evaluations:programme_words", args=[world.programme.pk]))
+    expect(page.locator("#words-new")).to_contain_text("together")
+    assert_accessible(page)
+    page.goto(live_server.url + reverse("evaluations:neighbourhood_words", args=[world.neighbourhood.pk]))
+    assert_accessible(page)

@@ -1,0 +1,452 @@
+"""The sign-in pages: the tablet list, a tap (with and without the script), walk-ins, the paper sheet,
+who came and the CSV, and the panels on the session and programme pages."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from evaluations.enums import ArrivalSource
+from evaluations.models import Attendance
+from evaluations.services.attendance import mark_arrived
+from invitations.models import Invitation, Invitee
+from invitations.services.replies import record_reply
+from tests.factories import InvitationFactory, ProgrammeFactory, SessionFactory
+
+
+@pytest.fixture
+def facilitator_client(client, world):
+    client.force_login(world.user("facilitator"))
+    return client
+
+
+@pytest.fixture
+def session(world):
+    return world.session
+
+
+def invite(world, name, category="parent", **invitee):
+    return InvitationFactory(
+        programme=world.programme,
+        invitee__name=name,
+        invitee__category=category,
+        **{f"invitee__{key}": value for key, value in invitee.items()},
+    )
+
+
+def url(name, *args):
+    return reverse(f"evaluations:{name}", args=args)
+
+
+# --- The sign-in page ----------------------------------------------------------------------------------
+
+
+def test_signin_page_lists_people_with_group_and_organisation(facilitator_client, world, session):
+    invite(world, "Amina Yusuf", organisation=world.school)
+    invite(world, "Amina Yusuf", category="group_worker", organisation=world.group)
+    page = facilitator_client.get(url("signin", session.pk)).content.decode()
+    assert page.count("Amina Yusuf</span>") == 2
+    assert "Millbrook Primary" in page and "Tenants&#x27; Association" in page
+    assert "Mark as arrived" in page
+    assert "Find a name" in page
+
+
+def test_signin_page_search_without_script_keeps_matching_names(facilitator_client, world, session):
+    invite(world, "Amina Yusuf")
+    invite(world, "Łukasz Wójcik")
+    page = facilitator_client.get(url("signin", session.pk), {"q": "wój"}).content.decode()
+    assert "Łukasz Wójcik" in page
+    assert "Amina Yusuf" not in page
+    assert 'value="wój"' in page
+
+
+def test_signin_page_puts_cant_come_behind_a_toggle(facilitator_client, world, session):
+    invitation = invite(world, "Aaron Cannot")
+    record_reply(invitation=invitation, answers={session.pk: "no"}, details={})
+    page = facilitator_client.get(url("signin", session.pk)).content.decode()
+    assert "<details" in page
+    assert page.index("<details") < page.index("Aaron Cannot")
+    assert "1 person said they can" in page
+
+
+def test_signin_page_shows_counts_of_expected_by_group(facilitator_client, world, session):
+    coming = [invite(world, f"Parent {n}") for n in range(3)]
+    for invitation in coming:
+        record_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
+    mark_arrived(session=session, invitation=coming[0], by=None)
+    page = facilitator_client.get(url("signin", session.pk)).content.decode()
+    assert "1 here, of 3 who said they are coming" in page
+    assert "Parents and carers: <strong>1</strong> of 3" in page
+
+
+def test_signin_page_of_a_cancelled_session_offers_nothing_to_tap(facilitator_client, world, session):
+    invite(world, "Amina Yusuf")
+    session.cancelled_at = timezone.now()
+    session.save()
+    page = facilitator_client.get(url("signin", session.pk)).content.decode()
+    assert "was cancelled" in page
+    assert "Mark as arrived" not in page
+
+
+def test_signin_page_query_count_does_not_grow(facilitator_client, world, session, django_assert_num_queries):
+    invite(world, "One", organisation=world.school)
+    facilitator_client.get(url("signin", session.pk))  # warm up the session and the permission caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        facilitator_client.get(url("signin", session.pk))
+    for n in range(20):
+        invitation = invite(world, f"Many {n}", organisation=world.group)
+        record_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
+        if n % 2:
+            mark_arrived(session=session, invitation=invitation, by=None)
+    with django_assert_num_queries(len(one)):
+        response = facilitator_client.get(url("signin", session.pk))
+    assert response.content.decode().count("signin-person") >= 21
+
+
+# --- Tapping --------------------------------------------------------------------------------------------
+
+
+def test_arrive_marks_and_returns_to_the_page_with_the_search_kept(facilitator_client, world, session):
+    invitation = invite(world, "Amina Yusuf")
+    response = facilitator_client.post(url("arrive", session.pk, invitation.pk), {"q": "ami"})
+    assert response.status_code == 302
+    assert response.url == url("signin", session.pk) + f"?q=ami#person-{invitation.pk}"
+    attendance = Attendance.objects.get(session=session, invitation=invitation)
+    assert attendance.recorded_by == world.user("facilitator")
+    assert attendance.source == ArrivalSource.ON_THE_DAY
+    page = facilitator_client.get(response.url).content.decode()
+    assert "Amina Yusuf is signed in." in page
+    assert "Undo" in page
+
+
+def test_arrive_twice_keeps_one_row(facilitator_client, world, session):
+    invitation = invite(world, "Amina Yusuf")
+    facilitator_client.post(url("arrive", session.pk, invitation.pk))
+    facilitator_client.post(url("arrive", session.pk, invitation.pk))
+    assert Attendance.objects.filter(session=session).count() == 1
+
+
+def test_arrive_with_the_script_answers_json_with_the_row_and_counts(facilitator_client, world, session):
+    invitation = invite(world, "Amina Yusuf")
+    response = facilitator_client.post(
+        url("arrive", session.pk, invitation.pk), HTTP_ACCEPT="application/json"
+    )
+    data = json.loads(response.content)
+    assert data["ok"] is True
+    assert data["message"] == "Amina Yusuf is signed in."
+    assert "Undo" in data["row"] and f'id="person-{invitation.pk}"' in data["row"]
+    assert "1 here" in data["counts"]
+
+
+def test_arrive_refuses_an_invitation_of_another_programme(facilitator_client, world, session):
+    other = ProgrammeFactory(neighbourhood=world.neighbourhood)
+    other.facilitators.add(world.user("facilitator"))
+    stranger = InvitationFactory(programme=other)
+    response = facilitator_client.post(url("arrive", session.pk, stranger.pk))
+    assert response.status_code == 404
+    assert not Attendance.objects.exists()
+
+
+def test_arrive_at_a_session_of_another_facilitator_is_forbidden(client, world):
+    other_session = SessionFactory(programme=ProgrammeFactory(neighbourhood=world.other_neighbourhood))
+    stranger = InvitationFactory(programme=other_session.programme)
+    client.force_login(world.user("facilitator"))
+    response = client.post(url("arrive", other_session.pk, stranger.pk))
+    assert response.status_code == 403
+    assert not Attendance.objects.exists()
+
+
+def test_arrive_at_a_cancelled_session_records_nothing(facilitator_client, world, session):
+    invitation = invite(world, "Amina Yusuf")
+    session.cancelled_at = timezone.now()
+    session.save()
+    response = facilitator_client.post(url("arrive", session.pk, invitation.pk), follow=True)
+    assert "was cancelled" in response.content.decode()
+    assert not Attendance.objects.exists()
+    json_response = facilitator_client.post(
+        url("arrive", session.pk, invitation.pk), HTTP_ACCEPT="application/json"
+    )
+    assert json_response.status_code == 400
+    assert "cancelled" in json.loads(json_response.content)["message"]
+
+
+def test_arrive_by_get_is_not_allowed(facilitator_client, world, session):
+    invitation = invite(world, "Amina Yusuf")
+    assert facilitator_client.get(url("arrive", session.pk, invitation.pk)).status_code == 405
+    assert not Attendance.objects.exists()
+
+
+def test_unarrive_undoes_a_mis_tap(facilitator_client, world, session):
+    invitation = invite(world, "Amina Yusuf")
+    mark_arrived(session=session, invitation=invitation, by=None)
+    response = facilitator_client.post(url("unarrive", session.pk, invitation.pk), follow=True)
+    assert "Amina Yusuf is no longer signed in." in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+# --- Walk-ins -------------------------------------------------------------------------------------------
+
+
+def test_walk_in_is_added_and_signed_in(facilitator_client, world, session):
+    response = facilitator_client.post(
+        url("walk_in", session.pk),
+        {"name": "Zofia Nowak", "category": "community", "organisation": "", "email": "zofia@example.org"},
+    )
+    invitation = Invitation.objects.get(invitee__name="Zofia Nowak")
+    assert response.status_code == 302
+    assert response.url.endswith(f"#person-{invitation.pk}")
+    assert invitation.met_on_the_day
+    assert Attendance.objects.filter(session=session, invitation=invitation).exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"name": "", "category": "parent"}, "Please write their name."),
+        ({"name": "x" * 500, "category": "parent"}, "longer than 120 letters"),
+        ({"name": "Zofia", "category": "parent", "email": "zofia at home"}, "not a single email address"),
+        ({"name": "Zofia"}, "Choose which group they belong to."),
+    ],
+)
+def test_walk_in_bad_input_shows_the_reason_beside_the_field(facilitator_client, world, session, data, error):
+    response = facilitator_client.post(url("walk_in", session.pk), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert error in page
+    assert "invalid-feedback" in page
+    assert not Invitee.objects.exists()
+    assert not Attendance.objects.exists()
+
+
+def test_walk_in_twice_in_a_minute_is_one_person(facilitator_client, world, session):
+    data = {"name": "Zofia Nowak", "category": "parent", "organisation": world.school.pk}
+    facilitator_client.post(url("walk_in", session.pk), data)
+    facilitator_client.post(url("walk_in", session.pk), data)
+    assert Invitee.objects.filter(name="Zofia Nowak").count() == 1
+    assert Attendance.objects.count() == 1
+
+
+def test_walk_in_at_a_cancelled_session_saves_nothing(facilitator_client, world, session):
+    session.cancelled_at = timezone.now()
+    session.save()
+    response = facilitator_client.post(url("walk_in", session.pk), {"name": "Zofia", "category": "parent"})
+    assert response.status_code == 200
+    assert "was cancelled" in response.content.decode()
+    assert not Invitee.objects.exists()
+
+
+# --- The paper sheet ------------------------------------------------------------------------------------
+
+
+def paper_data(world, present, shown, rows=()):
+    data = {
+        "present": [p.pk for p in present],
+        "shown": [p.pk for p in shown],
+        "new-TOTAL_FORMS": "5",
+        "new-INITIAL_FORMS": "0",
+        "new-MIN_NUM_FORMS": "0",
+        "new-MAX_NUM_FORMS": "50",
+    }
+    for index, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"new-{index}-{key}"] = value
+    return data
+
+
+def test_paper_sheet_page_pre_ticks_those_already_signed_in(facilitator_client, world, session):
+    here, away = invite(world, "Already Here"), invite(world, "Not Here")
+    mark_arrived(session=session, invitation=here, by=None)
+    page = facilitator_client.get(url("paper_sheet", session.pk)).content.decode()
+    assert f'value="{here.pk}" id="present-{here.pk}" checked' in page
+    assert f'value="{away.pk}" id="present-{away.pk}">' in page
+
+
+def test_paper_sheet_saves_ticks_and_walk_ins(facilitator_client, world, session):
+    ticked, unticked = invite(world, "Ticked"), invite(world, "Unticked")
+    mark_arrived(session=session, invitation=unticked, by=None)
+    response = facilitator_client.post(
+        url("paper_sheet", session.pk),
+        paper_data(world, [ticked], [ticked, unticked], [{"name": "Wrote In", "category": "parent"}]),
+    )
+    assert response.status_code == 302
+    names = set(Attendance.objects.values_list("invitation__invitee__name", flat=True))
+    assert names == {"Ticked", "Wrote In"}
+    assert set(Attendance.objects.values_list("source", flat=True)) == {ArrivalSource.PAPER}
+
+
+def test_paper_sheet_with_one_bad_row_saves_nothing(facilitator_client, world, session):
+    ticked = invite(world, "Ticked")
+    response = facilitator_client.post(
+        url("paper_sheet", session.pk),
+        paper_data(
+            world,
+            [ticked],
+            [ticked],
+            [
+                {"name": "Good Row", "category": "parent"},
+                {"name": "Bad Email", "category": "parent", "email": "bad@"},
+                {"name": "", "category": "community", "email": "someone@example.org"},
+            ],
+        ),
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "look like an email address" in page
+    assert "Please write their name." in page
+    assert not Attendance.objects.exists()
+    assert not Invitee.objects.filter(name="Good Row").exists()
+    # The rows come back as typed, to be put right.
+    assert 'value="Good Row"' in page
+
+
+def test_paper_sheet_refuses_someone_of_another_programme(facilitator_client, world, session):
+    stranger = InvitationFactory(programme=ProgrammeFactory(neighbourhood=world.neighbourhood))
+    ours = invite(world, "Ours")
+    response = facilitator_client.post(
+        url("paper_sheet", session.pk), paper_data(world, [ours, stranger], [ours])
+    )
+    assert response.status_code == 200
+    assert not Attendance.objects.exists()
+
+
+def test_paper_sheet_for_a_cancelled_session_saves_nothing(facilitator_client, world, session):
+    ours = invite(world, "Ours")
+    session.cancelled_at = timezone.now()
+    session.save()
+    response = facilitator_client.post(url("paper_sheet", session.pk), paper_data(world, [ours], [ours]))
+    assert response.status_code == 200
+    assert not Attendance.objects.exists()
+
+
+# --- Who came -------------------------------------------------------------------------------------------
+
+
+def test_who_came_shows_numbers_against_the_even_split(facilitator_client, world, session):
+    for n in range(4):
+        mark_arrived(session=session, invitation=invite(world, f"Parent {n}"), by=None)
+    mark_arrived(
+        session=session, invitation=invite(world, "Teacher", "school_staff", staff_role="teacher"), by=None
+    )
+    page = facilitator_client.get(url("who_came", session.pk)).content.decode()
+    assert "5 people came" in page
+    assert "Fewer than a quarter" in page
+    assert "Parent 0" in page
+
+
+def test_who_came_query_count_does_not_grow(facilitator_client, world, session, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mark_arrived(session=session, invitation=invite(world, "One", organisation=world.school), by=None)
+    facilitator_client.get(url("who_came", session.pk))
+    with CaptureQueriesContext(connection) as one:
+        facilitator_client.get(url("who_came", session.pk))
+    for n in range(20):
+        mark_arrived(
+            session=session, invitation=invite(world, f"Many {n}", organisation=world.group), by=None
+        )
+    with django_assert_num_queries(len(one)):
+        facilitator_client.get(url("who_came", session.pk))
+
+
+def test_programme_attendance_lists_who_has_not_come_back(facilitator_client, world):
+    all_day, first_half, *_rest = world.programme.sessions.order_by("order")
+    gone = invite(world, "Not Back", phone="07700 900123", email="notback@example.org")
+    back = invite(world, "Came Back")
+    for invitation in (gone, back):
+        mark_arrived(session=all_day, invitation=invitation, by=None)
+    mark_arrived(session=first_half, invitation=back, by=None)
+    # The series happened in the past: the first half-day has taken place.
+    shift = first_half.date - timezone.localdate()
+    for moved in world.programme.sessions.all():
+        moved.date -= shift
+        moved.save()
+
+    page = facilitator_client.get(url("programme_attendance", world.programme.pk)).content.decode()
+
+    section = page[page.index("not back since") :]
+    assert "Not Back" in section and "notback@example.org" in section and "07700 900123" in section
+    assert "Came Back" not in section
+
+
+def test_programme_attendance_before_any_half_day_says_so(facilitator_client, world):
+    page = facilitator_client.get(url("programme_attendance", world.programme.pk)).content.decode()
+    assert "No half-day has taken place since the all-day yet." in page
+
+
+def test_programme_attendance_query_count_does_not_grow(facilitator_client, world, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sessions = list(world.programme.sessions.order_by("order"))
+    mark_arrived(session=sessions[0], invitation=invite(world, "One"), by=None)
+    facilitator_client.get(url("programme_attendance", world.programme.pk))
+    with CaptureQueriesContext(connection) as one:
+        facilitator_client.get(url("programme_attendance", world.programme.pk))
+    for n in range(20):
+        invitation = invite(world, f"Many {n}", organisation=world.group)
+        for session in sessions[:2]:
+            mark_arrived(session=session, invitation=invitation, by=None)
+    with django_assert_num_queries(len(one)):
+        facilitator_client.get(url("programme_attendance", world.programme.pk))
+
+
+def test_attendance_csv_one_row_per_person_per_session_and_no_formulas(facilitator_client, world):
+    sessions = list(world.programme.sessions.order_by("order"))
+    sneaky = invite(world, "=HYPERLINK(1)", organisation=world.school)
+    mark_arrived(session=sessions[0], invitation=sneaky, by=None)
+    mark_arrived(session=sessions[1], invitation=sneaky, by=None, source=ArrivalSource.PAPER)
+    response = facilitator_client.get(url("attendance_csv", world.programme.pk))
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Name", "Group", "Organisation", "Session", "How recorded", "Time"]
+    assert len(rows) == 3
+    assert rows[1][0] == "'=HYPERLINK(1)"
+    assert rows[1][2] == "Millbrook Primary"
+    assert rows[2][4] == "From the paper sign-in sheet"
+
+
+def test_attendance_csv_query_count_does_not_grow(facilitator_client, world, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    session = world.session
+    mark_arrived(session=session, invitation=invite(world, "One"), by=None)
+    with CaptureQueriesContext(connection) as one:
+        facilitator_client.get(url("attendance_csv", world.programme.pk))
+    for n in range(20):
+        mark_arrived(session=session, invitation=invite(world, f"Many {n}"), by=None)
+    with django_assert_num_queries(len(one)):
+        facilitator_client.get(url("attendance_csv", world.programme.pk))
+
+
+# --- Panels ---------------------------------------------------------------------------------------------
+
+
+def test_session_page_panel_links_and_counts(facilitator_client, world, session):
+    mark_arrived(session=session, invitation=invite(world, "Amina"), by=None)
+    page = facilitator_client.get(reverse("events:session_detail", args=[session.pk])).content.decode()
+    assert "On the day" in page
+    for name in ("signin", "signin_sheet", "paper_sheet", "who_came"):
+        assert url(name, session.pk) in page
+    assert "1 person came." in page
+
+
+def test_session_page_panel_is_hidden_from_coordinators(client, world, session):
+    client.force_login(world.user("coordinator"))
+    page = client.get(reverse("events:session_detail", args=[session.pk])).content.decode()
+    assert url("signin", session.pk) not in page
+    assert url("who_came", session.pk) not in page
+
+
+def test_programme_page_panel_links_to_who_came(facilitator_client, client, world):
+    page = facilitator_client.get(
+        reverse("events:programme_detail", args=[world.programme.pk])
+    ).content.decode()
+    assert url("programme_attendance", world.programme.pk) in page
