@@ -201,6 +201,12 @@ CELERY_BEAT_SCHEDULE = {
         # A run that waited longer than the interval is dropped: the next one does the same work.
         "options": {"expires": OUTBOX_DISPATCH_EVERY_SECONDS},
     },
+    # Action leads' link emails left "sending" by a worker that died are tried again.
+    "sweep-lead-links": {
+        "task": "actions.sweep_lead_links",
+        "schedule": OUTBOX_DISPATCH_EVERY_SECONDS,
+        "options": {"expires": OUTBOX_DISPATCH_EVERY_SECONDS},
+    },
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

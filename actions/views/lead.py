@@ -1,0 +1,75 @@
+"""The pages an action's lead opens from their emailed link, without an account. The token rules are the
+reply page's (bettertogether.tokenpages): rate-limited, never cached or indexed, no referrer, an unknown
+token is a plain 404, and opening the page (GET) never changes anything."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from bettertogether.tokenpages import guard_token_page
+
+from ..enums import ActionStatus, UpdateSource
+from ..forms import LeadUpdateForm
+from ..models import LeadLink
+from ..services import links, planning
+
+
+def lead_page(view: Callable) -> Callable:
+    """Open the link named by the token (only a sent link works), or answer 404."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        link = links.find_lead_link(token=token)
+        if link is None:
+            return render(request, "404.html", status=404)
+        return view(request, link, token)
+
+    return guard_token_page(wrapped, scope="action-links")
+
+
+def _context(link: LeadLink, token: str, form=None) -> dict:
+    action = link.action
+    return {
+        "action": action,
+        "programme": action.programme,
+        "invitee": link.invitation.invitee,
+        "updates": list(action.updates.order_by("-created_at", "-pk")),
+        "token": token,
+        "form": form,
+    }
+
+
+@lead_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def lead_update(request: HttpRequest, link: LeadLink, token: str) -> HttpResponse:
+    """The lead's action, its updates, and a form to say what has happened. The link opens only the action
+    it was sent for: nothing here takes an action's id from the request."""
+    action = link.action
+    if request.method == "POST":
+        form = LeadUpdateForm(request.POST)
+        if form.is_valid():
+            try:
+                planning.add_update(
+                    action=action,
+                    text=form.cleaned_data["text"],
+                    status=form.cleaned_data["status"],
+                    source=UpdateSource.LEAD,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("actions:lead_thanks", token)
+    else:
+        initial = action.status if action.status in planning.LEAD_STATUSES else ActionStatus.UNDER_WAY
+        form = LeadUpdateForm(initial={"status": initial})
+    return render(request, "actions/lead_update.html", _context(link, token, form))
+
+
+@lead_page
+@require_safe
+def lead_thanks(request: HttpRequest, link: LeadLink, token: str) -> HttpResponse:
+    return render(request, "actions/lead_thanks.html", _context(link, token))

@@ -1,0 +1,262 @@
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from actions.enums import ActionStatus, LinkState, UpdateSource
+from actions.models import ActionUpdate, LeadLink
+from actions.services import links
+from actions.tasks import send_lead_link
+from bettertogether.tokens import hash_token
+from tests.factories import ProgrammeFactory, SessionFactory
+from tests.smtp import free_port
+
+from .helpers import make_action, participant, sent_link
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def action(world):
+    lead = participant(world.programme, name="Amina Khan", email="amina@example.org")
+    return make_action(world, lead=lead, status=ActionStatus.AGREED)
+
+
+def link_in(message) -> str:
+    body = message.get_body(("plain",)).get_content()
+    return re.search(r"https?://\S+/a/([\w-]+)/", body).group(1)
+
+
+def test_the_task_sends_one_email_with_a_working_link_even_when_run_twice(smtp_sink, action):
+    link = LeadLink.objects.create(action=action, invitation=action.lead)
+
+    first = send_lead_link(link.pk)
+    second = send_lead_link(link.pk)
+
+    assert (first, second) == ("sent", "skipped")
+    assert len(smtp_sink.to("amina@example.org")) == 1
+    link.refresh_from_db()
+    assert link.state == LinkState.SENT and link.sent_at and link.attempts == 1
+    token = link_in(smtp_sink.messages[0])
+    assert link.token_hash == hash_token(token)
+    assert token not in link.token_hash
+    assert links.find_lead_link(token=token) == link
+
+
+def test_the_email_is_kind_and_in_plain_words(smtp_sink, action):
+    send_lead_link(LeadLink.objects.create(action=action, invitation=action.lead).pk)
+
+    message = smtp_sink.messages[0]
+    text = message.get_body(("plain",)).get_content()
+    assert "A walking bus to school" in message["Subject"]
+    assert "Hello Amina" in text
+    assert "no need to sign in" in text
+    assert message.get_body(("html",)) is not None
+
+
+def test_a_link_already_failed_or_sending_is_not_sent_again(smtp_sink, action):
+    for state in (LinkState.SENDING, LinkState.FAILED, LinkState.SENT):
+        link = LeadLink.objects.create(action=action, invitation=action.lead, state=state)
+        assert send_lead_link(link.pk) == "skipped"
+
+    assert smtp_sink.messages == []
+
+
+def test_a_temporary_failure_goes_back_to_wait_with_the_error(settings, action):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
+    settings.EMAIL_TIMEOUT = 2
+    link = LeadLink.objects.create(action=action, invitation=action.lead)
+
+    with pytest.raises(links.TemporaryFailure):
+        links.send_lead_link_email(link_pk=link.pk)
+
+    link.refresh_from_db()
+    assert link.state == LinkState.SCHEDULED
+    assert link.token_hash == ""
+    assert "Connection" in link.last_error or "refused" in link.last_error.lower()
+
+
+def test_the_last_try_ends_failed_with_the_error(settings, action):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_TIMEOUT = 2
+    link = LeadLink.objects.create(
+        action=action, invitation=action.lead, attempts=links.MAX_LINK_ATTEMPTS - 1
+    )
+
+    assert links.send_lead_link_email(link_pk=link.pk) == "failed"
+
+    link.refresh_from_db()
+    assert link.state == LinkState.FAILED and link.last_error and link.token_hash == ""
+
+
+def test_the_send_button_sends_once_the_request_commits(
+    client, world, smtp_sink, settings, action, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    client.force_login(world.user("facilitator"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("actions:send_link", args=[action.pk]))
+        assert smtp_sink.messages == []  # nothing goes before the request's transaction commits
+
+    assert len(smtp_sink.to("amina@example.org")) == 1
+    assert LeadLink.objects.get().state == LinkState.SENT
+
+
+def test_opening_the_link_shows_the_action_and_changes_nothing(client, action):
+    token = sent_link(action)
+    ActionUpdate.objects.create(
+        action=action, text="Talked to the head", status_before="agreed", status_after="agreed"
+    )
+
+    response = client.get(reverse("actions:lead_update", args=[token]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A walking bus to school" in html and "Talked to the head" in html
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert ActionUpdate.objects.count() == 1
+    action.refresh_from_db()
+    assert action.status == ActionStatus.AGREED
+
+
+def test_the_lead_posts_an_update_and_sees_thanks(client, action):
+    token = sent_link(action)
+
+    response = client.post(
+        reverse("actions:lead_update", args=[token]), {"text": "First walk on Monday", "status": "under_way"}
+    )
+    thanks = client.get(response["Location"])
+
+    assert response.status_code == 302
+    update = ActionUpdate.objects.get()
+    assert (update.text, update.source, update.status_before, update.status_after) == (
+        "First walk on Monday",
+        UpdateSource.LEAD,
+        "agreed",
+        "under_way",
+    )
+    assert "Thank you, Amina" in thanks.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"text": "a" * 100_000, "status": "done"}, "text"),
+        ({"text": "", "status": "done"}, "text"),
+        ({"text": "Done", "status": "agreed"}, "status"),  # not one a lead can choose
+        ({"text": "Done", "status": "idea"}, "status"),
+    ],
+)
+def test_the_lead_form_refuses_bad_input_beside_the_field(client, action, data, field):
+    token = sent_link(action)
+
+    response = client.post(reverse("actions:lead_update", args=[token]), data)
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert not ActionUpdate.objects.exists()
+
+
+def test_an_unknown_or_unsent_token_is_a_plain_404(client, action):
+    scheduled = LeadLink.objects.create(
+        action=action, invitation=action.lead, token_hash=hash_token("waiting")
+    )
+
+    for token in ("nothing-like-it", "waiting", "x" * 300):
+        response = client.get(reverse("actions:lead_update", args=[token]))
+        assert response.status_code == 404
+        assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert scheduled.state == LinkState.SCHEDULED
+
+
+def test_a_link_stops_working_when_someone_else_takes_the_lead(client, world, action):
+    token = sent_link(action)
+    action.lead = participant(world.programme)
+    action.save()
+
+    assert client.get(reverse("actions:lead_update", args=[token])).status_code == 404
+
+
+def test_a_token_for_another_programmes_action_cannot_touch_this_one(client, world, action):
+    other = ProgrammeFactory(neighbourhood=world.neighbourhood)
+    session = SessionFactory(programme=other)
+    from actions.models import Action
+
+    theirs = Action.objects.create(
+        programme=other,
+        session=session,
+        what="Theirs",
+        lead=participant(other, session=session),
+        status="agreed",
+    )
+    their_token = sent_link(theirs)
+
+    response = client.post(
+        reverse("actions:lead_update", args=[their_token]),
+        {"text": "Sneaky", "status": "done", "action": action.pk, "pk": action.pk},
+    )
+
+    assert response.status_code == 302
+    action.refresh_from_db()
+    theirs.refresh_from_db()
+    assert action.status == ActionStatus.AGREED and not action.updates.exists()
+    assert theirs.status == ActionStatus.DONE
+
+
+def test_the_lead_form_needs_the_csrf_token(action):
+    token = sent_link(action)
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("actions:lead_update", args=[token]), {"text": "Hi", "status": "done"})
+
+    assert response.status_code == 403
+    assert not ActionUpdate.objects.exists()
+
+
+def test_the_lead_page_is_rate_limited(client, settings, action):
+    settings.RATE_LIMIT_PER_MINUTE = 3
+    token = sent_link(action)
+    url = reverse("actions:lead_update", args=[token])
+
+    statuses = [client.get(url).status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_the_sweeper_gives_stuck_and_forgotten_links_another_go_once(smtp_sink, settings, action):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from actions.tasks import sweep_lead_links
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    long_ago = timezone.now() - timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS + 60)
+    stuck = LeadLink.objects.create(
+        action=action, invitation=action.lead, state=LinkState.SENDING, claimed_at=long_ago, attempts=1
+    )
+    forgotten = LeadLink.objects.create(action=action, invitation=action.lead)
+    LeadLink.objects.filter(pk=forgotten.pk).update(created_at=long_ago)
+    given_up = LeadLink.objects.create(
+        action=action,
+        invitation=action.lead,
+        state=LinkState.SENDING,
+        claimed_at=long_ago,
+        attempts=links.MAX_LINK_ATTEMPTS,
+    )
+    fresh = LeadLink.objects.create(action=action, invitation=action.lead)  # its task is still on its way
+
+    assert sweep_lead_links() == 2
+    assert sweep_lead_links() == 0
+
+    states = dict(LeadLink.objects.values_list("pk", "state"))
+    assert states[stuck.pk] == states[forgotten.pk] == LinkState.SENT
+    assert states[given_up.pk] == LinkState.FAILED
+    assert states[fresh.pk] == LinkState.SCHEDULED
+    assert len(smtp_sink.messages) == 2
