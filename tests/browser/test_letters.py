@@ -48,3 +48,27 @@ def test_coordinator_makes_and_downloads_their_schools_letters(page, live_server
     assert download.suggested_filename.endswith(".pdf")
     with open(download.path(), "rb") as handle:
         assert len(pypdf.PdfReader(io.BytesIO(handle.read())).pages) == 3
+
+
+def test_waiting_page_is_accessible_and_shows_the_letters_when_ready(page, live_server, world):
+    from django.core.files.base import ContentFile
+
+    from invitations.enums import LetterState
+    from invitations.models import LetterBatch
+
+    batch = LetterBatch.objects.create(
+        programme=world.programme, school=world.school, fingerprint="x", pages_total=1
+    )
+    sign_in(page, live_server, world.user("coordinator"))
+    page.goto(live_server.url + reverse("invitations:letter_batch", args=[world.programme.pk, batch.pk]))
+    expect(page.get_by_text("The letters are being made.")).to_be_visible()
+    assert_accessible(page)  # no timed reload (axe: meta-refresh)
+    page.evaluate("window.stillTheSamePage = true")
+
+    batch.file.save("letters.pdf", ContentFile(b"%PDF-1.7\n%%EOF\n"), save=False)
+    batch.state = LetterState.READY
+    batch.save()
+
+    # The status region fetches the page again and swaps in the download, without a reload.
+    expect(page.get_by_role("link", name="Download the letters (PDF)")).to_be_visible(timeout=10_000)
+    assert page.evaluate("window.stillTheSamePage === true")
