@@ -1,11 +1,21 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from actions.models import Action
+from artwork.enums import ImageState
+from artwork.models import Artwork, Theme
+from evaluations.models import Attendance, Word
 from events.enums import OrganisationKind, SessionKind
 from events.models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue
 from invitations.enums import Category, Channel
 from invitations.models import Invitation, Invitee, Message
+
+MILLBROOK = "Better Together in Millbrook"
+RIVERSIDE = "Better Together in Riverside"
 
 MODELS = [
     get_user_model(),
@@ -18,6 +28,11 @@ MODELS = [
     Invitee,
     Invitation,
     Message,
+    Attendance,
+    Word,
+    Artwork,
+    Theme,
+    Action,
 ]
 
 
@@ -39,7 +54,7 @@ def test_seed_demo_builds_the_demo_neighbourhood(db, settings, capsys):
         == 6
     )
     assert Venue.objects.count() == 1
-    programme = Programme.objects.get()
+    programme = Programme.objects.get(title=MILLBROOK)
     first = programme.sessions.order_by("order").first()
     assert first.kind == SessionKind.ALL_DAY
     assert 26 <= (first.date - programme.created_at.date()).days <= 32
@@ -70,11 +85,10 @@ def test_seed_demo_twice_changes_nothing(db, settings):
 def test_seed_demo_roles_can_use_the_site(client, db, settings):
     settings.DEBUG = True
     call_command("seed_demo")
-    programme = Programme.objects.get()
-
-    for username in ["facilitator", "coordinator", "artist"]:
-        client.force_login(get_user_model().objects.get(username=username))
-        assert client.get(programme.get_absolute_url()).status_code == 200
+    for programme in Programme.objects.all():
+        for username in ["facilitator", "coordinator", "artist"]:
+            client.force_login(get_user_model().objects.get(username=username))
+            assert client.get(programme.get_absolute_url()).status_code == 200
 
 
 def test_seed_demo_refuses_without_debug(db, settings):
@@ -84,3 +98,24 @@ def test_seed_demo_refuses_without_debug(db, settings):
         call_command("seed_demo")
 
     assert not get_user_model().objects.exists()
+
+
+def test_seed_demo_has_a_programme_whose_all_day_has_happened(db, settings):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+
+    programme = Programme.objects.get(title=RIVERSIDE)
+    all_day = programme.sessions.get(kind=SessionKind.ALL_DAY)
+    first_half_day = programme.sessions.filter(kind=SessionKind.HALF_DAY).order_by("date").first()
+    today = timezone.localdate()
+    assert all_day.date < today <= first_half_day.date <= today + timedelta(days=7)
+    assert Attendance.objects.filter(session=all_day).count() >= 10
+    assert Attendance.objects.filter(session=all_day, invitation__met_on_the_day=True).count() == 1
+    assert Word.objects.filter(session=all_day).shown().count() >= 15
+    artworks = Artwork.objects.filter(session=all_day)
+    assert artworks.count() == 3
+    assert all(a.state == ImageState.READY and a.is_described and a.themes.exists() for a in artworks)
+    action = Action.objects.get(programme=programme)
+    assert action.lead.invitee.category == Category.PARENT
+    assert action.updates.count() == 1

@@ -5,20 +5,75 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from actions.enums import ActionStatus
+from actions.services.planning import add_update, save_action
+from artwork.enums import Visibility
+from artwork.services.gallery import describe_artwork
+from artwork.services.uploads import make_sizes, save_artwork
+from bettertogether.demo_pictures import drawing
+from evaluations.enums import WordSource
+from evaluations.services.attendance import add_walk_in, mark_arrived
+from evaluations.services.words import record_word
 from events import services
 from events.enums import OrganisationKind, ProgrammeStatus, SchoolPhase, SessionKind
 from events.forms import ARTISTS_GROUP
-from events.models import Neighbourhood, Organisation, Programme, Venue
+from events.models import Neighbourhood, Organisation, Programme, Session, Venue
 from invitations.enums import Category, Channel, StaffRole
+from invitations.models import Invitation
 from invitations.services import invitees
 
 DEMO_PASSWORD = "together-demo-2026"  # noqa: S105 -- published on purpose, DEBUG only
 NEIGHBOURHOOD = "Millbrook and Riverside"
 PROGRAMME_TITLE = "Better Together in Millbrook"
+# A second programme whose all-day workshop has happened: pictures, who came, words, and the first
+# half-day (this week) where the actions are planned.
+PAST_PROGRAMME_TITLE = "Better Together in Riverside"
+# heading, key points (the bubbles), what it shows in words, themes, who may see it
+PICTURES = [
+    (
+        "What is good about Riverside",
+        [
+            "The park by the river",
+            "Neighbours who look out for each other",
+            "The food pantry",
+            "Saturday school",
+        ],
+        "What people love about Riverside: the park by the river, neighbours who look out for each other, "
+        "the food pantry and the Polish Saturday school.",
+        ["Good things here", "Play space"],
+        Visibility.EVERYONE,
+    ),
+    (
+        "What gets in the way",
+        [
+            "Nowhere safe to play after school",
+            "Not knowing who to ask",
+            "Letters full of jargon",
+            "Bus fares",
+        ],
+        "What makes life harder for families: nowhere safe to play after school, not knowing who to ask, "
+        "school letters full of jargon, and the cost of the bus.",
+        ["Play space", "Feeling listened to"],
+        Visibility.PARTICIPANTS,
+    ),
+    (
+        "If we worked together",
+        ["A play street once a month", "Parents running a coffee morning", "One noticeboard for everything"],
+        "Ideas for working together: a play street once a month, a coffee morning run by parents, and one "
+        "noticeboard for everything that is on.",
+        ["Play space", "Knowing what is on"],
+        Visibility.PARTICIPANTS,
+    ),
+]
+WORDS = [
+    "Hopeful", "Inspired", "Welcomed", "hopeful", "Together", "Listened", "Energised", "Hopeful!",
+    "Connected", "Inspired", "Nadzieja", "Proud", "Together", "Surprised", "Community", "Warm",
+]  # fmt: skip
 SCHOOLS = [
     ("Millbrook Primary School", SchoolPhase.PRIMARY),
     ("St Anne's CE Primary School", SchoolPhase.PRIMARY),
@@ -140,8 +195,14 @@ class Command(BaseCommand):
             programme.status = ProgrammeStatus.OPEN
             programme.save(update_fields=["status"])
             self.invite_people(programme, schools, users["facilitator"])
+        past = Programme.objects.filter(neighbourhood=neighbourhood, title=PAST_PROGRAMME_TITLE).first()
+        if past is None:
+            past = self.past_programme(neighbourhood, venue, schools, users)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo ready: {neighbourhood} with the programme “{programme}”.")
+            self.style.SUCCESS(
+                f"Demo ready: {neighbourhood} with the programmes “{programme}” (invitations open) and "
+                f"“{past}” (the all-day has happened; the first half-day is this week)."
+            )
         )
         self.stdout.write(f"Sign in at {settings.SITE_URL}/accounts/login/ with password {DEMO_PASSWORD} as:")
         for username, first, last, role in USERS:
@@ -165,6 +226,84 @@ class Command(BaseCommand):
                 },
             )
         invitees.invite_organisations(programme=programme, user=facilitator)
+
+    def past_programme(self, neighbourhood, venue, schools, users) -> Programme:
+        """A programme whose all-day workshop was last week or the week before: who came, their words,
+        the artist's pictures described and tagged, and one action already agreed with a parent leading."""
+        facilitator = users["facilitator"]
+        today = timezone.localdate()
+        # The Wednesday 8 to 14 days ago, so the first half-day (a fortnight later) is this week.
+        all_day_date = next_wednesday(today - timedelta(days=14))
+        programme = services.create_programme(
+            neighbourhood=neighbourhood,
+            title=PAST_PROGRAMME_TITLE,
+            key_question="How can Riverside's families, schools and groups make the most of what is here?",
+            first_date=all_day_date,
+            venue=venue,
+            schools=schools,
+            created_by=facilitator,
+        )
+        all_day = programme.sessions.get(kind=SessionKind.ALL_DAY)
+        all_day.artists.add(users["artist"])
+        programme.status = ProgrammeStatus.OPEN
+        programme.save(update_fields=["status"])
+        self.invite_people(programme, schools, facilitator)
+        self.record_the_all_day(all_day, users)
+        return programme
+
+    def record_the_all_day(self, all_day: Session, users) -> None:
+        facilitator = users["facilitator"]
+        invitations = list(Invitation.objects.filter(programme=all_day.programme).select_related("invitee"))
+        came = [invitation for index, invitation in enumerate(invitations) if index % 3 != 2]
+        for invitation in came:
+            mark_arrived(session=all_day, invitation=invitation, by=facilitator)
+        add_walk_in(session=all_day, name="Bev Morris", category=Category.COMMUNITY, email="", by=facilitator)
+        for text in WORDS:
+            record_word(session=all_day, text=text, source=WordSource.TYPED, by=facilitator)
+        for number, text in enumerate(["Listened", "Welcome"]):
+            record_word(
+                session=all_day, text=text, source=WordSource.PHONE, phone_hash=f"demo-phone-{number}"
+            )
+        for number, (heading, bubbles, description, themes, visibility) in enumerate(PICTURES):
+            upload = SimpleUploadedFile(
+                f"drawing-{number + 1}.jpg",
+                drawing(heading=heading, bubbles=bubbles, seed=number),
+                content_type="image/jpeg",
+            )
+            artwork = save_artwork(
+                session=all_day, upload=upload, artist=users["artist"], uploaded_by=users["artist"]
+            )
+            make_sizes(artwork=artwork)
+            describe_artwork(
+                artwork=artwork,
+                title=heading,
+                description=description,
+                themes=themes,
+                shows_people=False,
+                people_agreed=False,
+                visibility=visibility,
+                by=facilitator,
+            )
+        lead = next(invitation for invitation in came if invitation.invitee.category == Category.PARENT)
+        first_half_day = all_day.programme.sessions.filter(kind=SessionKind.HALF_DAY).order_by("date").first()
+        action = save_action(
+            programme=all_day.programme,
+            session=first_half_day,
+            what="A play street on Mill Lane once a month",
+            why="Nowhere safe to play after school came up again and again at the all-day.",
+            themes=all_day.programme.themes.filter(key="play space"),
+            lead=lead,
+            helpers="Riverside Tenants' Association; Helen from Millbrook Primary",
+            first_step="Ask the council how to close the road for an afternoon",
+            status=ActionStatus.AGREED,
+            user=facilitator,
+        )
+        add_update(
+            action=action,
+            text="The council sent the form for a road closure; we need three neighbours to sign it.",
+            status=ActionStatus.UNDER_WAY,
+            author=facilitator,
+        )
 
     def demo_user(self, username: str, first: str, last: str, role: str):
         user, created = get_user_model().objects.get_or_create(
