@@ -14,10 +14,11 @@ cd "$(dirname "$0")/.."
 
 # --- Debian packages -------------------------------------------------------------------------------
 # WeasyPrint (letters as PDF) needs Pango and HarfBuzz's subsetter; Noto gives it and the word clouds
-# fonts for every script (core: Latin, Arabic, Urdu, Bengali…; CJK: Chinese; colour emoji, since people
-# give an emoji as their word); poppler-utils (pdftotext/pdftoppm) lets us read the PDFs back.
+# fonts for every script (core: Latin, Arabic, Urdu, Bengali…; CJK: Chinese, one of our letters'
+# languages); poppler-utils (pdftotext/pdftoppm) lets us read the PDFs back. Not fonts-noto-color-emoji:
+# with it installed, Pango draws every digit in the PDFs with the emoji font.
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk
-    fonts-noto-color-emoji poppler-utils)
+    poppler-utils)
 if [[ "$mode" == test ]]; then
     # Headless browser tests (Playwright drives the Debian chromium: it cannot download its own),
     # the production-like Redis and PostgreSQL runs, and wrk for the benchmarks.
