@@ -4,6 +4,10 @@
 // the word joins the list, and a live region says "Saved ‘hopeful’." Typing "1 ", "2 " or "3 " first
 // notes the speaker's group; the line under the box shows which.
 //
+// Words from phones (#word-queue-region on the circle page): the page is fetched again every few seconds
+// and the queue swapped in when words have arrived or gone, so nobody has to reload; never while the
+// focus is inside the queue (someone about to press "Show it").
+//
 // The room screen (#cloud-live): fetches the cloud and its table every few seconds, with a pause button.
 (function () {
   "use strict";
@@ -203,8 +207,48 @@
     });
   }
 
+  function setupQueue(region) {
+    var status = document.getElementById("queue-status");
+
+    function waiting(root) {
+      return Array.prototype.map
+        .call(root.querySelectorAll("input[name=word]"), function (input) {
+          return input.value;
+        })
+        .join(",");
+    }
+
+    function refresh() {
+      if (document.hidden || region.contains(document.activeElement)) return;
+      fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          return response.ok ? response.text() : null;
+        })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(region.id);
+          if (!fresh || waiting(fresh) === waiting(region) || region.contains(document.activeElement)) return;
+          var before = region.querySelectorAll("input[name=word]").length;
+          region.innerHTML = fresh.innerHTML;
+          var after = region.querySelectorAll("input[name=word]").length;
+          if (after > before) {
+            var heading = region.querySelector("h2");
+            status.textContent = heading ? heading.textContent : "";
+          }
+        })
+        .catch(function () {});
+    }
+
+    var timer = window.setInterval(refresh, 5000);
+    window.addEventListener("pagehide", function () {
+      window.clearInterval(timer);
+    });
+  }
+
   var form = document.getElementById("word-form");
   if (form) setupCircle(form);
+  var queue = document.getElementById("word-queue-region");
+  if (queue) setupQueue(queue);
   var live = document.getElementById("cloud-live");
   if (live) setupCloud(live);
 })();

@@ -7,7 +7,7 @@ from collections import Counter
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from evaluations.enums import WordSource
+from evaluations.enums import WordSource, WordState
 from evaluations.models import Word
 from evaluations.services.words import record_word
 
@@ -201,3 +201,23 @@ def test_programme_words_page_is_accessible_with_words(page, live_server, world)
     assert_accessible(page)
     page.goto(live_server.url + reverse("evaluations:neighbourhood_words", args=[world.neighbourhood.pk]))
     assert_accessible(page)
+
+
+def test_words_from_phones_appear_on_the_circle_page_without_a_reload(page, live_server, world):
+    sign_in(page, live_server, world.user("facilitator"))
+    session = world.session
+    page.goto(live_server.url + reverse("evaluations:words", args=[session.pk]))
+    expect(page.get_by_text("None waiting.")).to_be_visible()
+    page.evaluate("window.stillTheSamePage = true")
+
+    record_word(session=session, text="Brave", source=WordSource.PHONE, phone_hash="phone-1")
+
+    queue = page.locator("#word-queue")
+    expect(queue).to_contain_text("Brave", timeout=12_000)
+    expect(page.locator("#queue-status")).to_have_text("Words from phones (1)")
+    assert page.evaluate("window.stillTheSamePage === true")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Show it ‘Brave’", exact=True).click()
+    expect(page.get_by_text("None waiting.")).to_be_visible()
+    assert Word.objects.get(said="Brave").state == WordState.SHOWN
