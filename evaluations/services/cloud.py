@@ -17,7 +17,7 @@ import io
 import math
 import unicodedata
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -257,14 +257,8 @@ def _layout(counts: tuple[WordCount, ...]) -> Cloud:
     dx = (width - (right - left)) / 2 - left
     dy = (height - (bottom - top)) / 2 - top
     moved = tuple(
-        PlacedWord(
-            key=p.key,
-            word=p.word,
-            count=p.count,
-            size=p.size,
-            family=p.family,
-            font_path=p.font_path,
-            colour=p.colour,
+        replace(
+            p,
             x=round(p.x + dx, 1),
             baseline=round(p.baseline + dy, 1),
             box=tuple(round(v + d, 1) for v, d in zip(p.box, (dx, dy, dx, dy), strict=True)),  # type: ignore[arg-type]
