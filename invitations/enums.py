@@ -61,6 +61,16 @@ BALANCE_GROUPS = {
     "school_staff": (_("School staff"), [Category.SCHOOL_STAFF]),
     "groups": (_("Local groups and agencies"), [Category.GROUP_WORKER, Category.COMMUNITY]),
 }
+# Which of the three groups each category counts towards.
+GROUP_OF_CATEGORY: dict[str, str] = {
+    category: key for key, (_label, categories) in BALANCE_GROUPS.items() for category in categories
+}
+
+
+def group_label(key: str) -> str:
+    """The name of a balance group ("Parents and carers"), in the current language; "" for no group."""
+    return str(BALANCE_GROUPS[key][0]) if key in BALANCE_GROUPS else ""
+
 
 LANGUAGES = [
     ("en", _("English")),

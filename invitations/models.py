@@ -13,6 +13,7 @@ from events.enums import ProgrammeStatus
 from events.models import Neighbourhood, Organisation, Programme, Session
 
 from .enums import (
+    GROUP_OF_CATEGORY,
     LANGUAGES,
     Answer,
     Category,
@@ -22,6 +23,7 @@ from .enums import (
     MessageState,
     ReplySource,
     StaffRole,
+    group_label,
 )
 
 
@@ -87,6 +89,15 @@ class Invitee(models.Model):
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else self.name
+
+    @property
+    def balance_group(self) -> str:
+        """Which of the three groups a programme balances they count towards (enums.BALANCE_GROUPS)."""
+        return GROUP_OF_CATEGORY.get(self.category, "")
+
+    @property
+    def balance_group_label(self) -> str:
+        return group_label(self.balance_group)
 
     @property
     def greeting_name(self) -> str:

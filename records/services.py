@@ -37,7 +37,6 @@ from evaluations.services.cloud import cloud_png, cloud_svg
 from evaluations.services.words import count_words
 from events.models import Programme, Session
 from invitations.models import Invitation
-from invitations.services.sheets import GROUP_LABELS, GROUP_OF_CATEGORY
 
 from .enums import RecordState
 from .models import EventRecord
@@ -258,8 +257,7 @@ def cloud_image(*, record: "Record") -> str:
 
 
 def _lead_group(invitation: Invitation) -> str:
-    key = GROUP_OF_CATEGORY.get(invitation.invitee.category)
-    return GROUP_LABELS.get(key, "") if key else ""
+    return invitation.invitee.balance_group_label
 
 
 def action_lines(*, programme: Programme) -> tuple[list[ActionLine], list]:

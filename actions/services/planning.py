@@ -14,7 +14,6 @@ from artwork.models import Artwork, Theme
 from events.models import Programme, Session
 from invitations.enums import Answer
 from invitations.models import Invitation
-from invitations.services.sheets import GROUP_OF_CATEGORY
 
 from ..enums import NEEDS_A_LEAD, ActionStatus, UpdateSource
 from ..models import Action, ActionUpdate
@@ -51,7 +50,7 @@ def participants(*, programme: Programme) -> QuerySet[Invitation]:
 
 def participant_label(invitation: Invitation) -> str:
     """ "Amina Khan — Parent"."""
-    group = SHORT_GROUP_LABELS.get(GROUP_OF_CATEGORY.get(invitation.invitee.category, ""))
+    group = SHORT_GROUP_LABELS.get(invitation.invitee.balance_group)
     return f"{invitation.invitee.name} — {group}" if group else invitation.invitee.name
 
 

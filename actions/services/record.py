@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 
 from bettertogether.csvsafe import csv_text
 from events.models import Programme
-from invitations.enums import BALANCE_GROUPS
+from invitations.enums import BALANCE_GROUPS, GROUP_OF_CATEGORY, group_label
 from invitations.models import Invitation
-from invitations.services.sheets import GROUP_LABELS, GROUP_OF_CATEGORY
 
 from ..models import Action, ActionUpdate
 
@@ -49,7 +48,7 @@ def group_of(invitation: Invitation | None) -> str:
     """The balance group key of an action's lead, or "nobody"."""
     if invitation is None:
         return NOBODY
-    return GROUP_OF_CATEGORY.get(invitation.invitee.category, NOBODY)
+    return invitation.invitee.balance_group or NOBODY
 
 
 def leadership(*, programme: Programme) -> list[LeadCount]:
@@ -63,15 +62,16 @@ def leadership(*, programme: Programme) -> list[LeadCount]:
     counts: Counter[str] = Counter()
     for category, count in rows:
         counts[GROUP_OF_CATEGORY.get(category, NOBODY) if category else NOBODY] += count
-    return [LeadCount(key=key, label=GROUP_LABELS[key], count=counts[key]) for key in BALANCE_GROUPS] + [
-        LeadCount(key=NOBODY, label=str(_("Nobody yet")), count=counts[NOBODY])
-    ]
+    return _lead_counts(counts)
 
 
 def leadership_from(actions: list[Action]) -> list[LeadCount]:
     """``leadership`` for actions already loaded with their lead (no queries)."""
-    counts = Counter(group_of(action.lead) for action in actions)
-    return [LeadCount(key=key, label=GROUP_LABELS[key], count=counts[key]) for key in BALANCE_GROUPS] + [
+    return _lead_counts(Counter(group_of(action.lead) for action in actions))
+
+
+def _lead_counts(counts: Counter[str]) -> list[LeadCount]:
+    return [LeadCount(key=key, label=group_label(key), count=counts[key]) for key in BALANCE_GROUPS] + [
         LeadCount(key=NOBODY, label=str(_("Nobody yet")), count=counts[NOBODY])
     ]
 
@@ -124,7 +124,7 @@ def actions_csv(*, programme: Programme) -> str:
                 action.why,
                 "; ".join(theme.name for theme in action.themes.all()),
                 action.lead.invitee.name if action.lead else "",
-                GROUP_LABELS.get(group, ""),
+                group_label(group),
                 action.helpers,
                 action.due.isoformat() if action.due else "",
                 action.first_step,

@@ -19,6 +19,7 @@ from bettertogether.pdf import qr_svg
 from bettertogether.permissions import object_permission_required
 from bettertogether.tokenpages import private
 from events.models import Programme, Session
+from invitations.enums import group_label
 
 from ..forms import ActionForm, UpdateForm
 from ..models import Action, ActionUpdate
@@ -194,7 +195,7 @@ def _detail_context(request: HttpRequest, action: Action, form: UpdateForm | Non
     return {
         "action": action,
         "programme": action.programme,
-        "group": record.GROUP_LABELS.get(record.group_of(action.lead), ""),
+        "group": group_label(record.group_of(action.lead)),
         "can_manage": can_manage,
         "form": form or (UpdateForm() if can_manage else None),
         "can_email": links.lead_can_get_link(action),

@@ -19,7 +19,15 @@ from django.utils.translation import gettext as _
 from bettertogether.users import User
 from events.enums import SessionKind
 from events.models import Organisation, Programme, Session
-from invitations.enums import BALANCE_GROUPS, Answer, Category, Channel, StaffRole
+from invitations.enums import (
+    BALANCE_GROUPS,
+    GROUP_OF_CATEGORY,
+    Answer,
+    Category,
+    Channel,
+    StaffRole,
+    group_label,
+)
 from invitations.models import Invitation, Invitee, SessionAnswer
 from invitations.services.invitees import clean_email, under_a_quarter
 from invitations.services.schedule import sync_schedule
@@ -27,17 +35,10 @@ from invitations.services.schedule import sync_schedule
 from ..enums import ArrivalSource
 from ..models import Attendance
 
-GROUP_OF_CATEGORY: dict[str, str] = {
-    str(category): key for key, (_label, categories) in BALANCE_GROUPS.items() for category in categories
-}
 MAX_NAME_LENGTH: int = Invitee._meta.get_field("name").max_length or 120
 # The same walk-in submitted twice (a double tap, or two people at the door entering the same person)
 # within this time is one person.
 SAME_WALK_IN_WITHIN = timedelta(minutes=1)
-
-
-def group_label(key: str) -> str:
-    return str(BALANCE_GROUPS[key][0])
 
 
 # --- Numbers by group ----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from invitations.models import Invitation
 
 from ..forms import PaperSheetForm, PaperWalkInFormSet, WalkInForm
 from ..services import attendance
-from ..services.attendance import GROUP_OF_CATEGORY, PaperRowErrors
+from ..services.attendance import PaperRowErrors
 
 # Blank rows on the printed sheet for people who walk in.
 BLANK_ROWS = 12
@@ -272,10 +272,6 @@ class WhoCameView(SessionMixin, TemplateView):
                 "invitation__invitee__name", "pk"
             )
         )
-        for row in came:
-            row.group_label = attendance.group_label(
-                GROUP_OF_CATEGORY.get(row.invitation.invitee.category, "groups")
-            )
         return super().get_context_data(
             numbers=attendance.session_numbers(session=self.session),
             came=came,
@@ -293,10 +289,6 @@ class ProgrammeAttendanceView(ProgrammeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         programme = self.programme
         not_back = attendance.not_back_since_all_day(programme=programme)
-        for invitation in not_back:
-            invitation.group_label = attendance.group_label(
-                GROUP_OF_CATEGORY.get(invitation.invitee.category, "groups")
-            )
         all_day = attendance.all_day_session(programme)
         return super().get_context_data(
             programme=programme,

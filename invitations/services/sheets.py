@@ -22,15 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Programme, Session
 
-from ..enums import BALANCE_GROUPS, Answer
+from ..enums import BALANCE_GROUPS, GROUP_OF_CATEGORY, Answer, group_label
 from ..models import Invitee, Reply, SessionAnswer
 from .invitees import share_of, under_a_quarter
-
-GROUP_OF_CATEGORY: dict[str, str] = {
-    category: key for key, (_label, categories) in BALANCE_GROUPS.items() for category in categories
-}
-GROUP_LABELS = {key: str(label) for key, (label, _categories) in BALANCE_GROUPS.items()}
-
 
 # --- Numbers by group ----------------------------------------------------------------------------------
 
@@ -200,7 +194,7 @@ def attendance(*, programme: Programme) -> Attendance:
                 groups=[
                     GroupAnswers(
                         key=key,
-                        label=GROUP_LABELS[key],
+                        label=group_label(key),
                         share=share_of(count["coming"], total),
                         low=under_a_quarter(count["coming"], total),
                         **count,
@@ -217,7 +211,7 @@ def attendance(*, programme: Programme) -> Attendance:
             groups=[
                 GroupTotal(
                     key=key,
-                    label=GROUP_LABELS[key],
+                    label=group_label(key),
                     invited=invited[key],
                     replied=replied[key],
                     no_reply=invited[key] - replied[key],
@@ -248,7 +242,7 @@ class Person:
 
     @property
     def group(self) -> str:
-        return GROUP_LABELS.get(GROUP_OF_CATEGORY.get(self.invitee.category, ""), "")
+        return self.invitee.balance_group_label
 
     @property
     def organisation(self) -> str:
