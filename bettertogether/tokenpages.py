@@ -12,6 +12,7 @@ from typing import Any, TypeVar, cast
 
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
@@ -73,3 +74,23 @@ def guard_token_page(view: View, *, scope: str, csrf: bool = True, factor: int =
     page = never_cache_private(rate_limit(scope, factor=factor)(checked))
     # The site-wide CSRF middleware steps aside: the check above (or none) applies.
     return csrf_exempt(page)
+
+
+def link_page(
+    find: Callable[[str], Any], *, scope: str, csrf: bool = True, factor: int = 1
+) -> Callable[[Callable[..., HttpResponseBase]], View]:
+    """Decorate the view of a page opened with a token: ``find(token)`` gives what the link opens, and the
+    view is called as ``view(request, found, token)``. An unknown or altered token gets a plain 404 that
+    says nothing about anything; every answer is guarded as by guard_token_page."""
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, token: str) -> HttpResponseBase:
+            found = find(token)
+            if found is None:
+                return render(request, "404.html", status=404)
+            return view(request, found, token)
+
+        return guard_token_page(wrapped, scope=scope, csrf=csrf, factor=factor)
+
+    return decorator

@@ -2,33 +2,20 @@
 reply page's (bettertogether.tokenpages): rate-limited, never cached or indexed, no referrer, an unknown
 token is a plain 404, and opening the page (GET) never changes anything."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bettertogether.tokenpages import guard_token_page
+from bettertogether.tokenpages import link_page
 
 from ..enums import ActionStatus, UpdateSource
 from ..forms import LeadUpdateForm
 from ..models import LeadLink
 from ..services import links, planning
 
-
-def lead_page(view: Callable) -> Callable:
-    """Open the link named by the token (only a sent link works), or answer 404."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
-        link = links.find_lead_link(token=token)
-        if link is None:
-            return render(request, "404.html", status=404)
-        return view(request, link, token)
-
-    return guard_token_page(wrapped, scope="action-links")
+# Opens the link named by the token (only a sent link works), or answers a plain 404.
+lead_page = link_page(lambda token: links.find_lead_link(token=token), scope="action-links")
 
 
 def _context(link: LeadLink, token: str, form=None) -> dict:

@@ -20,8 +20,9 @@ from rules.contrib.views import PermissionRequiredMixin
 
 from bettertogether.permissions import object_permission_required
 from bettertogether.ratelimit import rate_limit
-from bettertogether.tokenpages import guard_token_page
+from bettertogether.tokenpages import link_page
 from events.models import Programme, Session
+from invitations.models import Invitation
 from invitations.services.replies import find_invitation
 
 from ..enums import ImageState, Visibility
@@ -333,13 +334,10 @@ def _shared_gallery_context(
     }
 
 
-def participant_gallery_view(request: HttpRequest, token: str) -> HttpResponse:
+@link_page(lambda token: find_invitation(token=token), scope="reply-links", csrf=False)
+@require_safe
+def participant_gallery(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     """The pictures shared with the people taking part, opened from a reply link (no account)."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
-    invitation = find_invitation(token=token)
-    if invitation is None:
-        return render(request, "404.html", status=404)
     context = _shared_gallery_context(
         programme=invitation.programme,
         visibility=Visibility.PARTICIPANTS,
@@ -349,9 +347,6 @@ def participant_gallery_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "artwork/shared_gallery.html", {**context, "token": token, "for_participants": True}
     )
-
-
-participant_gallery = guard_token_page(participant_gallery_view, scope="reply-links", csrf=False)
 
 
 @rate_limit("reply-link-pictures", factor=IMAGES_PER_PAGE_ALLOWANCE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -19,11 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from bettertogether.csvsafe import csv_text
 from bettertogether.pdf import qr_svg
 from bettertogether.permissions import object_permission_required
-from bettertogether.tokenpages import guard_token_page, private
+from bettertogether.tokenpages import link_page, private
 from bettertogether.tokens import hash_token, new_token
 from events.enums import SessionKind
 from events.models import Neighbourhood, Programme, Session
-from invitations.enums import BALANCE_GROUPS
+from invitations.enums import group_label
 
 from ..enums import WordSource, WordState
 from ..forms import PhoneWordForm, WordForm
@@ -38,10 +39,6 @@ _PREFIX = re.compile(r"^\s*([123])\s+(\S.*)$", re.DOTALL)
 # The phone page stays open for a while after the session ends: people give their word on the way out.
 PHONE_GRACE = timedelta(hours=1)
 PHONE_COOKIE = "bt_phone"
-
-
-def group_label(key: str) -> str:
-    return str(BALANCE_GROUPS[key][0]) if key in BALANCE_GROUPS else ""
 
 
 def _session(request: HttpRequest, pk: int, **kwargs) -> Session:
@@ -234,26 +231,25 @@ def _phone_hash(request: HttpRequest) -> str:
     return hash_token(raw) if 20 <= len(raw) <= 100 else ""
 
 
+def _find_word_link(token: str) -> WordLink | None:
+    return WordLink.objects.select_related("session__programme").filter(token_hash=hash_token(token)).first()
+
+
 def phone_page(view):
     """The pages a word link opens: an unknown token gets a plain 404; a session that is over (or
     cancelled) a kind 410 page. Rate-limited (a whole room shares the venue's Wi-Fi, so 5 × the usual
     limit), private headers, TokenPageCsrfMiddleware on POSTs."""
 
-    def wrapped(request: HttpRequest, token: str) -> HttpResponse:
-        link = (
-            WordLink.objects.select_related("session__programme").filter(token_hash=hash_token(token)).first()
-        )
-        if link is None:
-            return render(request, "404.html", status=404)
+    @link_page(_find_word_link, scope="word-links", factor=5)
+    @wraps(view)
+    def wrapped(request: HttpRequest, link: WordLink, token: str) -> HttpResponse:
         if phone_closed(link.session):
             return render(
                 request, "evaluations/words_phone_closed.html", {"session": link.session}, status=410
             )
         return view(request, link.session, token)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return guard_token_page(wrapped, scope="word-links", factor=5)
+    return wrapped
 
 
 @phone_page

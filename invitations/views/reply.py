@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bettertogether.tokenpages import guard_token_page
+from bettertogether.tokenpages import link_page
 from events.enums import ProgrammeStatus
 from events.models import Programme, Session
 
@@ -61,11 +61,9 @@ def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
     are checked by TokenPageCsrfMiddleware unless ``csrf`` is off (the one-click unsubscribe)."""
 
     def decorator(view: Callable) -> Callable:
+        @link_page(lambda token: replies.find_invitation(token=token), scope="reply-links", csrf=csrf)
         @wraps(view)
-        def wrapped(request: HttpRequest, token: str) -> HttpResponse:
-            invitation = replies.find_invitation(token=token)
-            if invitation is None:
-                return render(request, "404.html", status=404)
+        def wrapped(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
             reply = getattr(invitation, "reply", None)
             if reply is not None:
                 prefetch_related_objects([reply], "answers")  # read by the page, the form and the summary
@@ -84,7 +82,7 @@ def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
                 return render(request, "invitations/finished.html", {"opened": opened}, status=410)
             return view(request, opened)
 
-        return guard_token_page(wrapped, scope="reply-links", csrf=csrf)
+        return wrapped
 
     return decorator
 
