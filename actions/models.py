@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from artwork.models import Artwork, Theme
+from core.models import Message
 from events.models import Programme, Session
 from invitations.models import Invitation
 
@@ -78,21 +79,25 @@ class ActionUpdate(models.Model):
 
 
 class LeadLink(models.Model):
-    """An email to an action's lead carrying their update link. A row in a small outbox: the task claims
-    it (conditional UPDATE on ``state``) before sending, mints the token then, and stores only its hash."""
+    """An action's lead's update link. Only the token's hash is kept. An emailed link travels in a row of
+    the one outbox (``message``: kind "lead_link", this link its topic), which mints the token just before
+    the email goes; a link handed over on paper has no message and works from the moment it is made.
+    It works while its person leads the action and it has not been revoked, until LEAD_LINK_GRACE_DAYS
+    after the programme's last session (links.find_lead_link, links.has_expired)."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="lead_links")
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
     token_hash = models.CharField(max_length=64, blank=True)
-    state = models.CharField(max_length=12, choices=LinkState.choices, default=LinkState.SCHEDULED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    message = models.OneToOneField(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Switched off for good: set when the action's lead changes (links.revoke_other_leads_links), so a
+    # link stays off even if this person leads the action again.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -106,3 +111,19 @@ class LeadLink(models.Model):
 
     def __str__(self) -> str:
         return f"link for {self.action} ({self.get_state_display()})"
+
+    @property
+    def state(self) -> str:
+        """Where its email is (LinkState); a printed link is "sent" from the start."""
+        return self.message.state if self.message else LinkState.SENT
+
+    def get_state_display(self) -> str:
+        return str(LinkState(self.state).label)
+
+    @property
+    def sent_at(self):
+        return self.message.sent_at if self.message else self.created_at
+
+    @property
+    def last_error(self) -> str:
+        return self.message.last_error if self.message else ""

@@ -110,7 +110,8 @@ class Artwork(models.Model):
     thumbnail = models.ImageField(upload_to=thumbnail_upload_to, blank=True)
     state = models.CharField(max_length=12, choices=ImageState.choices, default=ImageState.PROCESSING)
     original_name = models.CharField(max_length=255, blank=True)
-    # Set by the browser for each file, so a retried upload whose answer was lost is not saved twice.
+    # Set by the browser for each file, so a retried upload whose answer was lost is not saved twice. It
+    # is the uploader's own: the same key from someone else (or another session) is another picture.
     upload_key = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -124,7 +125,11 @@ class Artwork(models.Model):
         ordering = ["-pinned", "position", "created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                "session", "upload_key", condition=~Q(upload_key=""), name="one_artwork_per_upload_key"
+                "session",
+                "uploaded_by",
+                "upload_key",
+                condition=~Q(upload_key=""),
+                name="one_artwork_per_uploaders_key",
             )
         ]
 

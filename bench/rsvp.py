@@ -78,7 +78,7 @@ def create_invitations(count: int) -> list[str]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from bettertogether.tokens import new_token
+    from core.tokens import new_token
     from events import services as events_services
     from events.enums import ProgrammeStatus
     from events.models import Neighbourhood, Organisation, Venue

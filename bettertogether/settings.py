@@ -51,13 +51,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "rules.apps.AutodiscoverRulesConfig",
+    "core",  # the floor: the outbox, PDF jobs, token pages and other shared parts
     "events",
     "invitations",
     "artwork",
     "evaluations",
     "actions",
     "records",  # the printable event record: artwork, attendance, words and actions together
-    "bettertogether",  # project-wide management commands (seed_demo)
+    "demo",  # seed_demo: the demo neighbourhood that `make run` sets up
 ]
 
 MIDDLEWARE = [
@@ -175,9 +176,11 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
-    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+    # Well under OUTBOX_STUCK_AFTER_SECONDS: a send that hangs fails (and is retried) long before the
+    # sweeper could take its row for another worker.
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
 else:
-    EMAIL_BACKEND = "bettertogether.mailbox.MailboxBackend"
+    EMAIL_BACKEND = "core.mailbox.MailboxBackend"
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Better Together <hello@bettertogether.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -190,21 +193,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The outbox: how often the dispatcher runs, the first wait after a temporary SMTP failure (it doubles
-# each time), and how long a row may sit in "sending" before a dead worker's rows are tried again.
+# each time), and how long a row may sit in "sending" before a dead worker's rows are tried again. The
+# claim is renewed as each row's turn comes, so one send (EMAIL_TIMEOUT) must fit well inside it: a row
+# left by a killed worker then goes again within STUCK_AFTER + DISPATCH_EVERY (3 minutes).
 OUTBOX_DISPATCH_EVERY_SECONDS = int(os.environ.get("OUTBOX_DISPATCH_EVERY_SECONDS", "120"))
 OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "60"))
-OUTBOX_STUCK_AFTER_SECONDS = int(os.environ.get("OUTBOX_STUCK_AFTER_SECONDS", "600"))
+OUTBOX_STUCK_AFTER_SECONDS = int(os.environ.get("OUTBOX_STUCK_AFTER_SECONDS", "60"))
+# A PDF job (letters, an event record) queued or being made for longer than this was lost with its
+# worker: it is given up, and the next request makes it afresh (core.jobs).
+PDF_JOB_STUCK_AFTER_SECONDS = int(os.environ.get("PDF_JOB_STUCK_AFTER_SECONDS", "600"))
 CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {
-        "task": "invitations.dispatch_outbox",
+        "task": "core.dispatch_outbox",
         "schedule": OUTBOX_DISPATCH_EVERY_SECONDS,
         # A run that waited longer than the interval is dropped: the next one does the same work.
-        "options": {"expires": OUTBOX_DISPATCH_EVERY_SECONDS},
-    },
-    # Action leads' link emails left "sending" by a worker that died are tried again.
-    "sweep-lead-links": {
-        "task": "actions.sweep_lead_links",
-        "schedule": OUTBOX_DISPATCH_EVERY_SECONDS,
         "options": {"expires": OUTBOX_DISPATCH_EVERY_SECONDS},
     },
 }
@@ -238,11 +240,17 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Our own pages (and the forms on them) get the full Referer and a real Origin, which Django's CSRF check
+# compares; other sites get nothing, so the token in a link's address never leaves (core.tokenpages).
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Pages opened with a reply link: requests a minute from one client address (0 turns the limit off).
 RATE_LIMIT_PER_MINUTE = int(os.environ.get("RATE_LIMIT_PER_MINUTE", "60"))
+# An action lead's link works until this many days after the programme's last session.
+LEAD_LINK_GRACE_DAYS = int(os.environ.get("LEAD_LINK_GRACE_DAYS", "90"))
+# How often the circle page looks for words from phones, and the room screen refreshes its cloud.
+WORDS_POLL_SECONDS = 5
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from events.views import healthz
+from core.views import healthz
 
 admin.site.site_header = "Better Together administration"
 admin.site.site_title = "Better Together"

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bettertogether.images import LOGO_LIMITS, accepted_formats_text, normalise_image
+from core.images import LOGO_LIMITS, accepted_formats_text, normalise_image
 
 from .enums import ChecklistKey, OrganisationKind
 from .models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue

@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -256,6 +257,13 @@ class Session(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("artists"), related_name="artist_sessions", blank=True
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Outbox rows about this session (core.models.Message with this session as their topic): reminders.
+    messages = GenericRelation(
+        "core.Message",
+        content_type_field="topic_type",
+        object_id_field="topic_id",
+        related_query_name="session",
+    )
 
     objects = SessionQuerySet.as_manager()
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bettertogether.users import User
+from core.users import User
 
 from .enums import ChecklistKey, SessionKind
 from .models import (

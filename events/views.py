@@ -6,11 +6,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 from rules.contrib.views import PermissionRequiredMixin
 
-from bettertogether.permissions import object_permission_required
+from core.permissions import object_permission_required
 
 from . import services
 from .forms import (
@@ -21,6 +22,7 @@ from .forms import (
     SessionForm,
     VenueForm,
 )
+from .mixins import ProgrammeMixin, SessionMixin, get_session_programme
 from .models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue
 
 UPCOMING_SESSIONS_SHOWN = 6
@@ -124,29 +126,29 @@ class NeighbourhoodChildUpdateView(PermissionRequiredMixin, UpdateView):
 class OrganisationCreateView(NeighbourhoodChildCreateView):
     model = Organisation
     form_class = OrganisationForm
-    success_message = _("%(name)s is now in the directory.")
-    extra_context = {"title": _("Add an organisation"), "multipart": True}
+    success_message = gettext_lazy("%(name)s is now in the directory.")
+    extra_context = {"title": gettext_lazy("Add an organisation"), "multipart": True}
 
 
 class OrganisationUpdateView(NeighbourhoodChildUpdateView):
     model = Organisation
     form_class = OrganisationForm
-    success_message = _("Saved the changes to %(name)s.")
-    extra_context = {"title": _("Edit organisation"), "multipart": True}
+    success_message = gettext_lazy("Saved the changes to %(name)s.")
+    extra_context = {"title": gettext_lazy("Edit organisation"), "multipart": True}
 
 
 class VenueCreateView(NeighbourhoodChildCreateView):
     model = Venue
     form_class = VenueForm
-    success_message = _("%(name)s is now in the directory.")
-    extra_context = {"title": _("Add a venue")}
+    success_message = gettext_lazy("%(name)s is now in the directory.")
+    extra_context = {"title": gettext_lazy("Add a venue")}
 
 
 class VenueUpdateView(NeighbourhoodChildUpdateView):
     model = Venue
     form_class = VenueForm
-    success_message = _("Saved the changes to %(name)s.")
-    extra_context = {"title": _("Edit venue")}
+    success_message = gettext_lazy("Saved the changes to %(name)s.")
+    extra_context = {"title": gettext_lazy("Edit venue")}
 
 
 @object_permission_required(
@@ -163,7 +165,7 @@ class ProgrammeCreateView(PermissionRequiredMixin, FormView):
     permission_required = "events.add_programme"
     form_class = ProgrammeCreateForm
     template_name = "events/programme_form.html"
-    extra_context = {"title": _("Plan a new programme")}
+    extra_context = {"title": gettext_lazy("Plan a new programme")}
 
     def get_permission_object(self):
         return None
@@ -178,20 +180,6 @@ class ProgrammeCreateView(PermissionRequiredMixin, FormView):
             _("Your programme is ready, with four sessions and a planning checklist. Check the dates below."),
         )
         return redirect(programme)
-
-
-class ProgrammeMixin(PermissionRequiredMixin):
-    """Loads the programme named by the URL's pk once and checks the view's permission against it."""
-
-    @cached_property
-    def programme(self) -> Programme:
-        return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=self.kwargs["pk"])
-
-    def get_permission_object(self):
-        return self.programme
-
-    def get_object(self, queryset=None):
-        return self.programme
 
 
 class ProgrammeDetailView(ProgrammeMixin, DetailView):
@@ -218,7 +206,7 @@ class ProgrammeDetailView(ProgrammeMixin, DetailView):
         )
 
 
-class SessionDetailView(PermissionRequiredMixin, DetailView):
+class SessionDetailView(SessionMixin, DetailView):
     """One session: when and where, and the panels each part of the day adds (pictures, who came, words,
     actions), which the other apps provide as templates included here."""
 
@@ -226,23 +214,9 @@ class SessionDetailView(PermissionRequiredMixin, DetailView):
     template_name = "events/session_detail.html"
     context_object_name = "session"
 
-    @cached_property
-    def session(self) -> Session:
-        return get_object_or_404(
-            Session.objects.select_related("programme__neighbourhood", "venue"), pk=self.kwargs["pk"]
-        )
-
-    def get_permission_object(self):
-        return self.session.programme
-
-    def get_object(self, queryset=None):
-        return self.session
-
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            programme=self.session.programme,
-            can_change=self.request.user.has_perm("events.change_programme", self.session.programme),
-            **kwargs,
+            can_change=self.request.user.has_perm("events.change_programme", self.programme), **kwargs
         )
 
 
@@ -250,7 +224,7 @@ class ProgrammeUpdateView(ProgrammeMixin, UpdateView):
     permission_required = "events.change_programme"
     form_class = ProgrammeUpdateForm
     template_name = "events/form_page.html"
-    extra_context = {"title": _("Edit programme")}
+    extra_context = {"title": gettext_lazy("Edit programme")}
 
     def form_valid(self, form):
         programme = form.save()
@@ -293,7 +267,7 @@ class SessionCreateView(ProgrammeMixin, CreateView):
     permission_required = "events.change_programme"
     form_class = SessionForm
     template_name = "events/form_page.html"
-    extra_context = {"title": _("Add a session")}
+    extra_context = {"title": gettext_lazy("Add a session")}
 
     def get_object(self, queryset=None):
         return None
@@ -310,15 +284,10 @@ class SessionCreateView(ProgrammeMixin, CreateView):
         return super().get_context_data(cancel_url=self.programme.get_absolute_url(), **kwargs)
 
 
-class SessionUpdateView(PermissionRequiredMixin, UpdateView):
+class SessionUpdateView(SessionMixin, UpdateView):
     permission_required = "events.change_programme"
-    model = Session
     form_class = SessionForm
     template_name = "events/session_form.html"
-    queryset = Session.objects.select_related("programme__neighbourhood")
-
-    def get_permission_object(self):
-        return self.get_object().programme
 
     def form_valid(self, form):
         session = services.save_session(session=form.save(commit=False), artists=form.cleaned_data["artists"])
@@ -328,21 +297,11 @@ class SessionUpdateView(PermissionRequiredMixin, UpdateView):
         return redirect(session.programme)
 
 
-def _session_programme(request: HttpRequest, pk: int) -> Programme:
-    return get_object_or_404(Session.objects.select_related("programme"), pk=pk).programme
-
-
 @require_POST
-@object_permission_required("events.change_programme", _session_programme)
+@object_permission_required("events.change_programme", get_session_programme)
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     session = services.cancel_session(session=get_object_or_404(Session, pk=pk))
     messages.success(
         request, _("The session on %(date)s is cancelled.") % {"date": date_format(session.date, "l j F")}
     )
     return redirect(session.programme)
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    """For the container health check: answers only when the database does."""
-    Programme.objects.exists()
-    return HttpResponse("ok", content_type="text/plain")

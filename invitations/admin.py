@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.contrib.contenttypes.admin import GenericTabularInline
 
-from .models import Invitation, Invitee, Message, ReplyToken
+from core.models import Message
+
+from .models import Invitation, Invitee, ReplyToken
 
 
 @admin.register(Invitee)
@@ -22,10 +25,14 @@ class InviteeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organisation"]
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(GenericTabularInline):
+    """The invitation's rows in the outbox (core.models.Message)."""
+
     model = Message
+    ct_field = "recipient_type"
+    ct_fk_field = "recipient_id"
     extra = 0
-    fields = ["kind", "session", "channel", "state", "scheduled_for", "sent_at", "attempts", "last_error"]
+    fields = ["kind", "topic_id", "channel", "state", "scheduled_for", "sent_at", "attempts", "last_error"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -61,28 +68,6 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["added_by", "created_at"]
     raw_id_fields = ["invitee"]
     inlines = [MessageInline, ReplyTokenInline]
-
-
-@admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
-    list_display = ["invitation", "kind", "channel", "state", "scheduled_for", "sent_at", "attempts"]
-    list_filter = ["state", "kind", "channel", "invitation__programme"]
-    search_fields = ["invitation__invitee__name", "invitation__invitee__email", "last_error"]
-    list_select_related = ["invitation__invitee", "invitation__programme"]
-    date_hierarchy = "scheduled_for"
-    # The dispatcher owns these: editing them by hand could send a message twice or lose it.
-    readonly_fields = [
-        "invitation",
-        "kind",
-        "session",
-        "channel",
-        "attempts",
-        "last_error",
-        "claim",
-        "claimed_at",
-        "sent_at",
-        "updated_at",
-    ]
 
 
 @admin.register(ReplyToken)

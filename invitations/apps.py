@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class InvitationsConfig(AppConfig):
     name = "invitations"
     verbose_name = _("Invitations")
+
+    def ready(self) -> None:
+        # Register this app's Celery tasks in every process, so services can enqueue them by name
+        # (core.queue) without importing them.
+        from . import tasks  # noqa: F401
+        from .services.kinds import register_kinds
+
+        register_kinds()

@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.enums import MessageState  # noqa: F401 -- the outbox's states, named here for this app's code
+from core.jobs import JobState
+
 
 class Category(models.TextChoices):
     PARENT = "parent", _("Parent or carer")
@@ -47,14 +50,6 @@ class ReplySource(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
 
 
-class MessageState(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
 # The three groups a programme balances, and which categories count towards each.
 BALANCE_GROUPS = {
     "parents": (_("Parents and carers"), [Category.PARENT]),
@@ -90,11 +85,8 @@ LANGUAGES = [
 ]
 
 
-class LetterState(models.TextChoices):
-    QUEUED = "queued", _("Waiting to start")
-    RENDERING = "rendering", _("Being made")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Could not be made")
+# A batch of letters is a PDF job (core.jobs): its states are the jobs' states.
+LetterState = JobState
 
 
 # The kinds of message a letter can carry: an invitation, or a reminder of one session.

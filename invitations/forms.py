@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.forms.renderers import BaseRenderer, get_default_renderer
 from django.forms.utils import flatatt
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -11,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Organisation, Programme, Session
 
-from .enums import LANGUAGES, Answer, Category, Channel, ReplySource, StaffRole
+from .enums import LANGUAGES, Answer, Category, Channel, MessageKind, ReplySource, StaffRole
 from .models import MAX_CHILDREN, MAX_EXTRA_PLACES, Reply
-from .services import invitees
+from .services import csv_import, invitees
 from .services.replies import REPLY_DETAILS, parse_ages
 
 
@@ -152,12 +153,12 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.programme, self.user = programme, user
         self.text = ""
-        self.preview: invitees.Preview | None = None
+        self.preview: csv_import.Preview | None = None
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        self.text = invitees.decode_upload(upload.read(invitees.MAX_FILE_BYTES + 1))
-        self.preview = invitees.preview_csv(programme=self.programme, text=self.text, user=self.user)
+        self.text = csv_import.decode_upload(upload.read(csv_import.MAX_FILE_BYTES + 1))
+        self.preview = csv_import.preview_csv(programme=self.programme, text=self.text, user=self.user)
         if self.preview.file_error:
             raise ValidationError(self.preview.file_error)
         return upload
@@ -166,7 +167,47 @@ class UploadForm(forms.Form):
 class ConfirmImportForm(forms.Form):
     """The checked file, sent back from the preview page to be checked again and imported."""
 
-    text = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=invitees.MAX_FILE_BYTES)
+    text = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=csv_import.MAX_FILE_BYTES)
+
+
+# --- Printed letters ------------------------------------------------------------------------------------
+
+INVITATION_LETTER = "invitation"
+
+
+class LetterRequestForm(forms.Form):
+    """Which school's letters to make (one of the programme's schools; whether this user may print for it
+    is the rule invitations.print_letters), and which letter: the invitation, or a reminder of a session
+    still to come (``reminder-<session pk>``). No letter chosen means the invitation."""
+
+    school = forms.ModelChoiceField(queryset=Organisation.objects.none())
+    letter = forms.ChoiceField(
+        required=False,
+        error_messages={"invalid_choice": _("That session has already happened or was cancelled.")},
+    )
+
+    def __init__(self, *args, programme: Programme, sessions: list[Session], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = programme.schools.all()
+        self.reminders = {f"reminder-{session.pk}": session for session in sessions}
+        self.fields["letter"].choices = [
+            (INVITATION_LETTER, _("The invitation")),
+            *((key, session_label(session)) for key, session in self.reminders.items()),
+        ]
+
+    def clean_letter(self) -> str:
+        return self.cleaned_data["letter"] or INVITATION_LETTER
+
+    def kind(self) -> str:
+        return (
+            MessageKind.INVITATION
+            if self.cleaned_data["letter"] == INVITATION_LETTER
+            else MessageKind.REMINDER
+        )
+
+    def session(self) -> Session | None:
+        """The session a reminder is about (None for the invitation)."""
+        return self.reminders.get(self.cleaned_data["letter"])
 
 
 # --- Replies: the parent's own form, and the one staff fill in from a reply slip or a phone call ---------
@@ -188,50 +229,44 @@ TEXT_TOO_LONG = _("Please keep this shorter: %(limit_value)d characters at most 
 INTERPRETER_LANGUAGES = [label for code, label in LANGUAGES if code != "en"] + [_("British Sign Language")]
 
 
-class DirectRender:
-    """A widget that writes its HTML in Python, the same markup as Django's widget templates, instead of
-    rendering a template for each input and each of its attributes: the reply page is opened by many
-    people at once, and its inputs through templates cost over a millisecond a page (bench/rsvp.py)."""
+class InputsInPython(BaseRenderer):
+    """A form renderer (Django's public hook for how a form's templates are rendered) that writes the
+    reply form's inputs in Python, the same markup as Django's widget templates, instead of rendering a
+    template for each input and each of its attributes: the reply page is opened by many people at once,
+    and its inputs through templates cost over a millisecond a page (bench/rsvp.py). Every other template
+    (error lists, labels, a whole radio group) goes to the project's own renderer."""
 
     INPUTS = frozenset(
         f"django/forms/widgets/{name}.html" for name in ("text", "number", "checkbox", "radio_option")
     )
+    TEXTAREA = "django/forms/widgets/textarea.html"
 
-    def _render(self, template_name, context, renderer=None):
-        widget = context["widget"]
-        if template_name == "django/forms/widgets/textarea.html":
+    def get_template(self, template_name):
+        return get_default_renderer().get_template(template_name)
+
+    def render(self, template_name, context, request=None):
+        if template_name == self.TEXTAREA:
+            widget = context["widget"]
             return format_html(
                 '<textarea name="{}"{}>\n{}</textarea>',
                 widget["name"],
                 flatatt(widget["attrs"]),
                 widget["value"] or "",
             )
-        if template_name not in self.INPUTS or widget.get("wrap_label"):
-            return super()._render(template_name, context, renderer)
-        value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return format_html(
-            '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value, flatatt(widget["attrs"])
-        )
+        if template_name in self.INPUTS and not context["widget"].get("wrap_label"):
+            widget = context["widget"]
+            value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+            return format_html(
+                '<input type="{}" name="{}"{}{}>',
+                widget["type"],
+                widget["name"],
+                value,
+                flatatt(widget["attrs"]),
+            )
+        return get_default_renderer().render(template_name, context, request)
 
 
-class TextInput(DirectRender, forms.TextInput):
-    pass
-
-
-class NumberInput(DirectRender, forms.NumberInput):
-    pass
-
-
-class Textarea(DirectRender, forms.Textarea):
-    pass
-
-
-class CheckboxInput(DirectRender, forms.CheckboxInput):
-    pass
-
-
-class RadioSelect(DirectRender, forms.RadioSelect):
-    """Rendered one option at a time in the template ({{ choice.tag }}), each in Python."""
+INPUTS_IN_PYTHON = InputsInPython()
 
 
 def _number(label, *, most: int, help_text, message) -> forms.IntegerField:
@@ -242,16 +277,16 @@ def _number(label, *, most: int, help_text, message) -> forms.IntegerField:
         required=False,
         initial=0,
         help_text=help_text,
-        widget=NumberInput(attrs={"inputmode": "numeric", "class": "form-control number-input"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control number-input"}),
         error_messages={"invalid": message, "min_value": message, "max_value": message},
     )
 
 
 def _text(label, *, max_length: int, help_text, rows: int = 0) -> forms.CharField:
     widget = (
-        Textarea(attrs={"rows": rows, "class": "form-control"})
+        forms.Textarea(attrs={"rows": rows, "class": "form-control"})
         if rows
-        else TextInput(attrs={"class": "form-control"})
+        else forms.TextInput(attrs={"class": "form-control"})
     )
     return forms.CharField(
         label=label,
@@ -293,7 +328,7 @@ class ReplyForm(forms.Form):
     interpreter = forms.BooleanField(
         label=_("An interpreter would help me"),
         required=False,
-        widget=CheckboxInput(attrs={"class": "form-check-input"}),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     interpreter_language = _text(
         _("Which language?"),
@@ -303,7 +338,7 @@ class ReplyForm(forms.Form):
     transport_help = forms.BooleanField(
         label=_("I would like help getting there"),
         required=False,
-        widget=CheckboxInput(attrs={"class": "form-check-input"}),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     extra_places = _number(
         _("How many people are you bringing with you?"),
@@ -312,6 +347,8 @@ class ReplyForm(forms.Form):
         message=format_lazy(_("Please write a number from 0 to {most}."), most=MAX_EXTRA_PLACES),
     )
 
+    # The inputs are written in Python (InputsInPython), for the page's speed.
+    default_renderer = INPUTS_IN_PYTHON
     # The third-person wording staff see when they fill the form in for someone.
     labels: dict = {}
 
@@ -330,7 +367,7 @@ class ReplyForm(forms.Form):
             self.fields[self.answer_field(session)] = forms.ChoiceField(
                 label=session_label(session),
                 choices=Answer.choices,
-                widget=RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
+                widget=forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
                 required=not self.everything,
                 error_messages={
                     "required": _("Please say if you can come on %(date)s.")
@@ -465,7 +502,7 @@ class RecordReplyForm(ReplyForm):
     source = forms.ChoiceField(
         label=_("How did they reply?"),
         choices=[choice for choice in ReplySource.choices if choice[0] != ReplySource.WEB],
-        widget=RadioSelect(attrs={"class": "form-check-input"}),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Please choose how they replied.")},
     )
     field_order = ["source"]

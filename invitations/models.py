@@ -1,15 +1,15 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from events.enums import ProgrammeStatus
+from core.jobs import PdfJob
 from events.models import Neighbourhood, Organisation, Programme, Session
 
 from .enums import (
@@ -18,9 +18,7 @@ from .enums import (
     Answer,
     Category,
     Channel,
-    LetterState,
     MessageKind,
-    MessageState,
     ReplySource,
     StaffRole,
     group_label,
@@ -145,6 +143,13 @@ class Invitation(models.Model):
     met_on_the_day = models.BooleanField(_("met on the day"), default=False)
     # The short code on a letter's reply slip, typed in by the school office. Given when a letter is made.
     reply_code = models.CharField(_("reply code"), max_length=8, unique=True, null=True, blank=True)
+    # Its rows in the outbox (core.models.Message): invitation, reminders, nudge, confirmations…
+    messages = GenericRelation(
+        "core.Message",
+        content_type_field="recipient_type",
+        object_id_field="recipient_id",
+        related_query_name="invitation",
+    )
 
     class Meta:
         ordering = ["invitee__name"]
@@ -220,70 +225,6 @@ class ReplyToken(models.Model):
         return f"token for {self.invitation_id}"
 
 
-class MessageQuerySet(models.QuerySet):
-    def due(self, now) -> "MessageQuerySet":
-        """Email rows whose time has come (and whose retry wait, if any, is over) in open programmes."""
-        return self.filter(
-            Q(retry_at__isnull=True) | Q(retry_at__lte=now),
-            state=MessageState.SCHEDULED,
-            channel=Channel.EMAIL,
-            scheduled_for__lte=now,
-            invitation__programme__status=ProgrammeStatus.OPEN,
-        )
-
-
-class Message(models.Model):
-    """The outbox: every message that must go at a given time is a row, claimed before it is sent."""
-
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="messages")
-    kind = models.CharField(max_length=16, choices=MessageKind.choices)
-    session = models.ForeignKey(
-        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
-    )
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    # When the schedule wants it sent; retry_at holds it back after a temporary failure.
-    scheduled_for = models.DateTimeField(db_index=True)
-    retry_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(max_length=16, choices=MessageState.choices, default=MessageState.SCHEDULED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    claim = models.CharField(max_length=32, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    # Confirmations: the reply version they confirm (each change of answer gets its own). 0 otherwise.
-    version = models.PositiveIntegerField(default=0)
-
-    objects = MessageQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["scheduled_for"]
-        constraints = [
-            # NULL sessions would not collide in one constraint, so invitations and nudges get their own.
-            models.UniqueConstraint(
-                "invitation",
-                "kind",
-                "version",
-                condition=Q(session__isnull=True),
-                name="one_message_per_kind",
-            ),
-            models.UniqueConstraint(
-                "invitation",
-                "kind",
-                "session",
-                condition=Q(session__isnull=False),
-                name="one_message_per_kind_and_session",
-            ),
-        ]
-        indexes = [models.Index(fields=["state", "scheduled_for"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.invitation.invitee} ({self.get_state_display()})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("invitations:list", args=[self.invitation.programme_id])
-
-
 # Letters: the words the facilitator writes, and the PDFs made from them for each school.
 MAX_LETTER_CHARACTERS = 6000
 
@@ -306,8 +247,9 @@ def letter_upload_to(instance: "LetterBatch", filename: str) -> str:
     return f"letters/{instance.programme_id}/{secrets.token_hex(16)}.pdf"
 
 
-class LetterBatch(models.Model):
-    """One PDF of letters for one school: every invitee reached by letter, a page each.
+class LetterBatch(PdfJob):
+    """One PDF of letters for one school: every invitee reached by letter, a page each. Made through the
+    one PDF job lifecycle (core.jobs: fingerprint, state, claim, file, error, times).
 
     ``fingerprint`` is a hash of everything printed (words, people, sessions): when it no longer matches,
     the PDF is out of date and the next request makes a fresh one."""
@@ -316,20 +258,12 @@ class LetterBatch(models.Model):
     school = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="letter_batches")
     kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.INVITATION)
     session = models.ForeignKey(Session, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=LetterState.choices, default=LetterState.QUEUED)
     pages_done = models.PositiveIntegerField(default=0)
     pages_total = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to=letter_upload_to, blank=True)
-    error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} letters for {self.school} ({self.get_state_display()})"

@@ -2,9 +2,42 @@
 adds only their own school's people) is enforced by services.invitees.visible_invitations and
 check_person, which agree with these rules."""
 
+from typing import NamedTuple
+
 import rules
 
-from events.rules import admin, coordinates_school_in_programme, is_facilitator, runs_programme, signed_in
+from events.models import Organisation, Programme
+from events.rules import (
+    admin,
+    coordinates_organisation,
+    coordinates_school_in_programme,
+    is_facilitator,
+    runs_programme,
+    signed_in,
+)
+
+
+class SchoolLetters(NamedTuple):
+    """What invitations.print_letters is checked against: one school's letters for one programme."""
+
+    programme: Programme
+    school: Organisation
+
+
+@rules.predicate
+def school_takes_part(user, letters: SchoolLetters) -> bool:
+    return letters.programme.schools.filter(pk=letters.school.pk).exists()
+
+
+@rules.predicate
+def runs_letters_programme(user, letters: SchoolLetters) -> bool:
+    return runs_programme.test(user, letters.programme)
+
+
+@rules.predicate
+def coordinates_letters_school(user, letters: SchoolLetters) -> bool:
+    return coordinates_organisation.test(user, letters.school)
+
 
 builds_the_list = signed_in & (admin | runs_programme | coordinates_school_in_programme)
 
@@ -18,3 +51,9 @@ rules.add_perm("invitations.view_sheets", signed_in & (admin | runs_programme))
 rules.add_perm("invitations.view_mailbox", signed_in & (admin | is_facilitator))
 # The words of the programme's invitation letter: written by the programme's facilitators.
 rules.add_perm("invitations.change_letter_wording", signed_in & (admin | runs_programme))
+# Printing a school's letters (and seeing who is on them): for a school taking part in the programme, by
+# the programme's facilitators or that school's own coordinators.
+rules.add_perm(
+    "invitations.print_letters",
+    signed_in & school_takes_part & (admin | runs_letters_programme | coordinates_letters_school),
+)

@@ -2,24 +2,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from .models import LetterBatch
-from .services import letters, outbox
-
-
-@shared_task(name="invitations.dispatch_outbox", ignore_result=True)
-def dispatch_outbox() -> dict[str, int]:
-    """Run by beat every few minutes: sync schedules, requeue stuck rows, send what is due.
-
-    Safe to overlap with itself: every row is claimed before it is sent.
-    """
-    result = outbox.dispatch_due()
-    return {
-        "sent": result.sent,
-        "retrying": result.retrying,
-        "failed": result.failed,
-        "cancelled": result.cancelled,
-        "requeued": result.requeued,
-    }
-
+from .services import letters
 
 # A school's letters take a few seconds a hundred pages; a job running far past that is stuck or abused.
 LETTERS_SOFT_TIME_LIMIT = 300

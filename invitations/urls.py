@@ -11,8 +11,8 @@ urlpatterns = [
     path("r/<str:token>/calendar.ics", reply.reply_calendar, name="reply_calendar"),
     path(
         "programmes/<int:pk>/invitations/<int:invitation_pk>/reply/",
-        lists.RecordReplyView.as_view(),
-        name="record_reply",
+        lists.StaffReplyView.as_view(),
+        name="staff_reply",
     ),
     path("programmes/<int:pk>/reply-slip/", codes.ReplyCodeView.as_view(), name="reply_code"),
     path("programmes/<int:pk>/invitations/", lists.InvitationListView.as_view(), name="list"),

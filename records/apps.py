@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class RecordsConfig(AppConfig):
     name = "records"
     verbose_name = _("Event records")
+
+    def ready(self) -> None:
+        # Register this app's Celery tasks in every process, so services can enqueue them by name
+        # (core.queue) without importing them.
+        from . import tasks  # noqa: F401

@@ -1,9 +1,4 @@
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from core.jobs import JobState
 
-
-class RecordState(models.TextChoices):
-    QUEUED = "queued", _("Waiting to be made")
-    RENDERING = "rendering", _("Being made")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Could not be made")
+# An event record's PDF goes through the one PDF job lifecycle (core.jobs): its states are the job's.
+RecordState = JobState

@@ -4,9 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import PdfJob
 from events.models import Programme, Session
-
-from .enums import RecordState
 
 
 def record_upload_to(instance: "EventRecord", filename: str) -> str:
@@ -14,8 +13,9 @@ def record_upload_to(instance: "EventRecord", filename: str) -> str:
     return f"records/{instance.programme_id}/{secrets.token_hex(16)}.pdf"
 
 
-class EventRecord(models.Model):
-    """One PDF of the event record: of one session, or (``session`` empty) of the whole programme.
+class EventRecord(PdfJob):
+    """One PDF of the event record: of one session, or (``session`` empty) of the whole programme. Made
+    through the one PDF job lifecycle (core.jobs: fingerprint, state, claim, file, error, times).
 
     ``fingerprint`` is a hash of everything printed (pictures, descriptions, themes, numbers, words,
     actions): when it no longer matches, the PDF is out of date and the next request makes a fresh one."""
@@ -24,25 +24,15 @@ class EventRecord(models.Model):
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, null=True, blank=True, related_name="event_records"
     )
-    fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=RecordState.choices, default=RecordState.QUEUED)
     file = models.FileField(upload_to=record_upload_to, blank=True)
     pages = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(PdfJob.Meta):
         verbose_name = _("event record")
 
     def __str__(self) -> str:
         about = self.session or self.programme
         return f"Record of {about} ({self.get_state_display()})"
-
-    @property
-    def is_waiting(self) -> bool:
-        return self.state in (RecordState.QUEUED, RecordState.RENDERING)

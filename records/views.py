@@ -6,7 +6,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from bettertogether.permissions import object_permission_required
+from core.downloads import file_response
+from core.permissions import object_permission_required
 from events.models import Programme, Session
 
 from . import services
@@ -104,7 +105,7 @@ def record_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @object_permission_required(PERMISSION, _record_programme)
-def record_download(request: HttpRequest, pk: int) -> FileResponse:
+def record_download(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     record = _event_record(pk)
     if record.state != RecordState.READY or not record.file:
         raise Http404
@@ -112,8 +113,9 @@ def record_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = record.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=services.file_name(record=record))
-    response["Content-Type"] = "application/pdf"
+    response = file_response(
+        handle, filename=services.file_name(record=record), content_type="application/pdf"
+    )
     # The team's record names people (who leads what): not for shared caches, nor kept by the browser.
     response["Cache-Control"] = "private, no-store"
     return response

@@ -15,5 +15,6 @@ trap 'rm -rf "$var_dir"' EXIT
 status=0
 ruff check . || status=1
 VAR_DIR="$var_dir" mypy || status=1
+VAR_DIR="$var_dir" lint-imports || status=1
 ruff format --check . || status=1
 exit "$status"

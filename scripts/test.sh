@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: ruff and mypy, then the whole pytest suite twice: on SQLite (the embedded default) and on a
-# throwaway PostgreSQL cluster (what production runs). Arguments go to both pytest runs:
+# throwaway PostgreSQL cluster (what production runs), the browser tests on SQLite only. Arguments go to
+# both pytest runs:
 #   scripts/test.sh -k outbox -x
 # Exits non-zero if ruff, mypy or either run fails; "no tests collected" (pytest's exit 5) counts as failure.
 set -euo pipefail
@@ -40,6 +41,9 @@ echo "=== mypy"
 # The Django plugin imports the settings (which create VAR_DIR): the run's own temporary folder.
 VAR_DIR="$work/mypy" mypy || failures+=("mypy")
 
+echo "=== import-linter"
+VAR_DIR="$work/mypy" lint-imports || failures+=("import-linter")
+
 echo "=== pytest on SQLite"
 sqlite_status=0
 VAR_DIR="$work/sqlite" pytest "$@" || sqlite_status=$?
@@ -75,7 +79,10 @@ start_postgres() {
 
 pg_status=0
 if start_postgres; then
-    DATABASE_URL="$pg_url" VAR_DIR="$work/postgres" pytest "$@" || pg_status=$?
+    # The browser tests drive pages one request at a time and check what the pages show: nothing in them
+    # depends on the database (locking, races, constraints and case rules are tested without a browser,
+    # on both), so they run once, on SQLite.
+    DATABASE_URL="$pg_url" VAR_DIR="$work/postgres" pytest -m "not browser" "$@" || pg_status=$?
 else
     pg_status=1
 fi

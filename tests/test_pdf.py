@@ -7,7 +7,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from bettertogether.pdf import render_pdf
+from core.pdf import render_pdf
 
 PDF_TEMPLATES = [
     "templates/letters/letters.html",

@@ -8,11 +8,14 @@ from django.utils import timezone
 from actions.models import Action
 from artwork.enums import ImageState
 from artwork.models import Artwork, Theme
+from core import outbox
+from core.models import Message
 from evaluations.models import Attendance, Word
 from events.enums import OrganisationKind, SessionKind
 from events.models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue
-from invitations.enums import Category, Channel
-from invitations.models import Invitation, Invitee, Message
+from invitations.enums import Category, Channel, MessageKind, MessageState
+from invitations.models import Invitation, Invitee
+from invitations.services.schedule import sync_all_schedules
 
 MILLBROOK = "Better Together in Millbrook"
 RIVERSIDE = "Better Together in Riverside"
@@ -119,3 +122,55 @@ def test_seed_demo_has_a_programme_whose_all_day_has_happened(db, settings):
     action = Action.objects.get(programme=programme)
     assert action.lead.invitee.category == Category.PARENT
     assert action.updates.count() == 1
+
+
+def test_the_first_dispatcher_run_after_seeding_sends_only_what_a_real_site_would_today(
+    db, settings, smtp_sink
+):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    started = timezone.now()
+
+    result = outbox.dispatch_due()
+
+    programme = Programme.objects.get(title=RIVERSIDE)
+    all_day = programme.sessions.get(kind=SessionKind.ALL_DAY)
+    assert not [m for m in smtp_sink.messages if RIVERSIDE in m["Subject"]]
+    sent_now = Message.objects.filter(sent_at__gte=started)
+    assert not sent_now.filter(invitation__programme=programme).exclude(kind=MessageKind.REMINDER).exists()
+    # Nothing goes to anyone who came, but a reminder of a get-together still to come (at nine, its day).
+    came = set(
+        Attendance.objects.filter(session=all_day).values_list("invitation__invitee__email", flat=True)
+    )
+    to_them = [m for m in smtp_sink.messages if any(address and address in m["To"] for address in came)]
+    assert all(m["Subject"].startswith("See you on") for m in to_them)
+    assert len(smtp_sink.messages) == result.sent
+    # The past really happened: the invitations went three weeks before the all-day, at their time.
+    invitations = Message.objects.filter(
+        invitation__programme=programme, kind=MessageKind.INVITATION, channel=Channel.EMAIL
+    )
+    assert invitations.count() >= 10
+    assert set(invitations.values_list("state", flat=True)) == {MessageState.SENT}
+    assert all(row.sent_at == row.scheduled_for < all_day.starts_at for row in invitations)
+    assert (
+        Message.objects.filter(invitation__programme=programme, session=all_day, state=MessageState.SENT)
+        .exclude(sent_at__gte=all_day.starts_at)
+        .exists()
+    )  # and the all-day's reminders before the day
+
+
+def test_after_seeding_nothing_is_due_for_the_programme_whose_all_day_is_past(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    programme = Programme.objects.get(title=RIVERSIDE)
+    sync_all_schedules()
+
+    due = Message.objects.due(timezone.now()).filter(invitation__programme=programme)
+    assert not due.exclude(kind=MessageKind.REMINDER).exists()
+    assert not Message.objects.filter(
+        invitation__programme=programme,
+        invitation__attendances__isnull=False,
+        kind__in=[MessageKind.INVITATION, MessageKind.NUDGE],
+        state=MessageState.SCHEDULED,
+    ).exists()

@@ -79,7 +79,7 @@ def test_embedded_defaults_need_no_servers(tmp_path):
 
     assert print_setting("DATABASES['default']['ENGINE']", env) == "django.db.backends.sqlite3"
     assert print_setting("CELERY_BROKER_URL", env) == "filesystem://"
-    assert print_setting("EMAIL_BACKEND", env) == "bettertogether.mailbox.MailboxBackend"
+    assert print_setting("EMAIL_BACKEND", env) == "core.mailbox.MailboxBackend"
     assert print_setting("TIME_ZONE", env) == "Europe/London"
 
 

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
-from bettertogether.images import LOGO_LIMITS, normalise_image
+from core.images import LOGO_LIMITS, normalise_image
 
 OK, REDIRECT, FORBIDDEN, NOT_ALLOWED = 200, 302, 403, 405
 
@@ -54,11 +54,11 @@ def _reply_token(world):
 
 def _replied_token(world):
     """A reply link for someone who has already answered (the thank-you page and the calendar)."""
-    from invitations.services.replies import find_invitation, record_reply
+    from invitations.services.replies import find_invitation, save_reply
 
     kwargs = _reply_token(world)
     invitation = find_invitation(token=kwargs["token"])
-    record_reply(invitation=invitation, answers={world.session.pk: "yes"}, details={})
+    save_reply(invitation=invitation, answers={world.session.pk: "yes"}, details={})
     return kwargs
 
 
@@ -126,7 +126,7 @@ ROUTES += [
     Route("invitations:list", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
     Route("invitations:list_csv", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),
     Route("invitations:add", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
-    Route("invitations:record_reply", _school_invitation, expect=LIST_BUILDERS),
+    Route("invitations:staff_reply", _school_invitation, expect=LIST_BUILDERS),
     Route("invitations:reply_code", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
     Route("invitations:import", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
     Route("invitations:import_example", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),

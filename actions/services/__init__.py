@@ -1,6 +1,6 @@
 """Action planning at the half-day workshops.
 
-- ``record``: reading a programme's actions, who leads them, the CSV (``programme_actions`` and
+- ``reading``: reading a programme's actions, who leads them, the CSV (``programme_actions`` and
   ``leadership`` are what the event record reads);
 - ``workshop``: what a workshop starts from (the all-day's themes and words, what changed since the last);
 - ``planning``: who may lead, saving actions and updates;
@@ -9,6 +9,6 @@
 Nothing here is imported by events, invitations, artwork or evaluations.
 """
 
-from .record import LeadCount, leadership, programme_actions
+from .reading import LeadCount, leadership, programme_actions
 
 __all__ = ["LeadCount", "leadership", "programme_actions"]

@@ -1,167 +1,210 @@
-"""Leads without accounts: the email carrying their update link (a small outbox) and opening it."""
+"""Leads without accounts: the email carrying their update link, and opening it.
 
-import logging
-import smtplib
-import socket
-from datetime import datetime, timedelta
+The email is a row of the one outbox (core.outbox), of kind "lead_link": claimed, retried and swept like
+every other message. Its token is minted when the email is built, just before it goes, and only the hash
+is kept; a link whose email failed for good opens nothing.
+
+A link, once switched off, stays off: when the action's lead changes every link of anyone else is revoked
+(revoke_other_leads_links, called by planning.save_action), so it does not come back if they lead it
+again. And a link ends LEAD_LINK_GRACE_DAYS after the programme's last session (has_expired): the page
+then says so kindly and who to ask, rather than answering a bare 404.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from bettertogether.mail import build_email
-from bettertogether.tokens import hash_token, new_token
+from core.enums import MessageChannel, MessageState
+from core.kinds import Kind, register
+from core.mail import build_email
+from core.models import Message
+from core.queue import enqueue_on_commit
+from core.tokens import hash_token, new_token
+from events.enums import ProgrammeStatus
+from events.models import Programme
+from invitations.models import Invitation
 
-from ..enums import LinkState
 from ..models import Action, LeadLink
 
-logger = logging.getLogger(__name__)
-
-# --- Leads' update links --------------------------------------------------------------------------------
+KIND = "lead_link"
 
 
 def lead_can_get_link(action: Action) -> bool:
     return action.lead is not None and bool(action.lead.invitee.email)
 
 
+@transaction.atomic
 def schedule_lead_link(*, action: Action, user: User | None = None) -> LeadLink:
     """Put an email with an update link to the action's lead in the outbox and, once the transaction
     commits, ask the worker to send it. Raises ValidationError when the action has no lead with an
     email address."""
-    from ..tasks import send_lead_link
-
     if action.lead is None or not lead_can_get_link(action):
         raise ValidationError(_("This action's lead has no email address."))
     link = LeadLink.objects.create(action=action, invitation=action.lead, created_by=user)
-    transaction.on_commit(lambda: send_lead_link.delay(link.pk))
+    link.message = Message.objects.create(
+        kind=KIND,
+        recipient_type=ContentType.objects.get_for_model(Invitation),
+        recipient_id=action.lead.pk,
+        topic_type=ContentType.objects.get_for_model(LeadLink),
+        topic_id=link.pk,
+        channel=MessageChannel.EMAIL,
+        scheduled_for=timezone.now(),
+    )
+    link.save(update_fields=["message"])
+    enqueue_on_commit("core.dispatch_outbox")
     return link
 
 
 def issue_printed_link(*, action: Action, user: User | None = None) -> str:
-    """A link for a lead to be handed on paper (they have no email address): a LeadLink row kept as
-    "sent" at once, with only the token's hash stored. Returns the full address; it is shown once and
+    """A link for a lead to be handed on paper (they have no email address): a LeadLink with no email,
+    working at once, with only the token's hash stored. Returns the full address; it is shown once and
     cannot be read back later. Raises ValidationError when the action has no lead."""
     if action.lead is None:
         raise ValidationError(_("Choose who leads this action first."))
     token, token_hash = new_token()
-    LeadLink.objects.create(
-        action=action,
-        invitation=action.lead,
-        token_hash=token_hash,
-        state=LinkState.SENT,
-        sent_at=timezone.now(),
-        created_by=user,
-    )
+    LeadLink.objects.create(action=action, invitation=action.lead, token_hash=token_hash, created_by=user)
     return lead_link_url(token)
-
-
-class TemporaryFailure(Exception):
-    pass
-
-
-MAX_LINK_ATTEMPTS = 5
-
-
-def link_retry_wait(attempts: int) -> timedelta:
-    """1, 2, 4, 8 minutes... (short: these are Celery retries, not a schedule)."""
-    return timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
 
 
 def lead_link_url(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("actions:lead_update", args=[token])
 
 
-def send_lead_link_email(*, link_pk: int) -> str:
-    """Claim the link row (scheduled → sending, by a conditional UPDATE: only one worker wins), mint its
-    token, keep only the hash, and send the one email to the lead in their language; then mark it sent.
+def _link_id(message: Message) -> int:
+    assert message.topic_id is not None, "a lead_link message always has its link as topic"
+    return message.topic_id
 
-    Returns "sent", or "skipped" when the row was not waiting (already sent, being sent, or failed), so
-    running it twice never sends twice. On a temporary mail failure the row goes back to "scheduled" with
-    the error and TemporaryFailure is raised (the task retries); after MAX_LINK_ATTEMPTS, or on a
-    permanent failure, it ends "failed" with the error."""
-    claimed = LeadLink.objects.filter(pk=link_pk, state=LinkState.SCHEDULED).update(
-        state=LinkState.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return "skipped"
-    link = LeadLink.objects.select_related(
+
+def _link_of(message: Message) -> LeadLink:
+    return LeadLink.objects.select_related(
         "action__programme", "invitation__invitee", "invitation__programme"
-    ).get(pk=link_pk)
+    ).get(pk=_link_id(message))
+
+
+def build_lead_link_email(message: Message, shared: dict[Any, Any]) -> EmailMessage:
+    """The email to the lead in their language, with a freshly minted link whose hash replaces any
+    earlier one (a retry's new email carries the only link that works)."""
+    link = _link_of(message)
     invitee = link.invitation.invitee
     token, token_hash = new_token()
-    try:
-        email = build_email(
-            template="action_link",
-            context={
-                "action": link.action,
-                "programme": link.action.programme,
-                "invitee": invitee,
-                "facilitators": list(link.action.programme.facilitators.all()),
-                "url": lead_link_url(token),
-            },
-            to_name=invitee.name,
-            to_address=invitee.email,
-            language=invitee.language,
-        )
-        # The hash is kept only when the email is about to go: a link never sent opens nothing.
-        LeadLink.objects.filter(pk=link.pk).update(token_hash=token_hash)
-        email.send()
-    except Exception as raw:  # noqa: BLE001 -- every failure is recorded on the row
-        temporary = isinstance(raw, smtplib.SMTPException | OSError | socket.timeout) and not (
-            isinstance(raw, smtplib.SMTPResponseException) and raw.smtp_code >= 500
-        )
-        final = not temporary or link.attempts >= MAX_LINK_ATTEMPTS
-        LeadLink.objects.filter(pk=link.pk, state=LinkState.SENDING).update(
-            state=LinkState.FAILED if final else LinkState.SCHEDULED,
-            token_hash="",
-            last_error=f"{type(raw).__name__}: {raw}"[:2000],
-        )
-        logger.warning("lead link %s not sent (attempt %s): %s", link.pk, link.attempts, raw)
-        if final:
-            return "failed"
-        raise TemporaryFailure(str(raw)) from raw
-    LeadLink.objects.filter(pk=link.pk, state=LinkState.SENDING).update(
-        state=LinkState.SENT, sent_at=timezone.now(), last_error=""
+    email = build_email(
+        template="action_link",
+        context={
+            "action": link.action,
+            "programme": link.action.programme,
+            "invitee": invitee,
+            "facilitators": list(link.action.programme.facilitators.all()),
+            "url": lead_link_url(token),
+        },
+        to_name=invitee.name,
+        to_address=invitee.email,
+        language=invitee.language,
     )
-    return "sent"
+    LeadLink.objects.filter(pk=link.pk).update(token_hash=token_hash)
+    return email
 
 
-def sweep_lead_links(*, now: datetime | None = None) -> list[int]:
-    """Give another go to links a dead worker or a lost task left behind: rows "sending" for longer than
-    OUTBOX_STUCK_AFTER_SECONDS go back to "scheduled" (or end "failed" after MAX_LINK_ATTEMPTS), and
-    rows "scheduled" for that long are returned to be queued again. Sending claims each row first, so a
-    row queued twice is still sent once. Returns the ids to queue."""
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS)
-    stuck = LeadLink.objects.filter(state=LinkState.SENDING, claimed_at__lt=stale)
-    stuck.filter(attempts__gte=MAX_LINK_ATTEMPTS).update(
-        state=LinkState.FAILED, token_hash="", last_error="Sending stopped part-way too many times."
+def lead_link_still_wanted(message: Message, now: datetime) -> bool:
+    """Only while the person still leads the action, the link has not been revoked, and they have an
+    address to send to."""
+    return LeadLink.objects.filter(
+        pk=_link_id(message),
+        action__lead=F("invitation"),
+        revoked_at__isnull=True,
+        invitation__invitee__email__gt="",
+    ).exists()
+
+
+def forget_token(message: Message) -> None:
+    """A link whose email did not go (this time, or for good) opens nothing."""
+    LeadLink.objects.filter(pk=_link_id(message)).update(token_hash="")
+
+
+def register_kinds() -> None:
+    register(
+        Kind(
+            name=KIND,
+            label=gettext_lazy("Action lead's link"),
+            build=build_lead_link_email,
+            still_wanted=lead_link_still_wanted,
+            on_not_sent=forget_token,
+        )
     )
-    stuck.filter(attempts__lt=MAX_LINK_ATTEMPTS).update(
-        state=LinkState.SCHEDULED, token_hash="", claimed_at=now
-    )
-    waiting = LeadLink.objects.filter(state=LinkState.SCHEDULED).filter(
-        Q(claimed_at__lt=stale) | Q(claimed_at__isnull=True, created_at__lt=stale) | Q(claimed_at=now)
-    )
-    return list(waiting.values_list("pk", flat=True))
 
 
 def find_lead_link(*, token: str) -> LeadLink | None:
-    """The sent link a token opens, with its action and programme, or None for an unknown token."""
+    """The link a token opens, with its action and programme, or None for an unknown token, a link whose
+    email has not gone (or failed), a revoked link, or a link of someone who no longer leads the action.
+    A link past its time is found (the page says kindly that it has ended): see has_expired."""
     if not token or len(token) > 100:
         return None
     return (
-        LeadLink.objects.select_related("action__programme", "action__lead__invitee", "invitation__invitee")
-        # A link stops working for someone who no longer leads the action.
-        .filter(token_hash=hash_token(token), state=LinkState.SENT, action__lead=F("invitation"))
+        LeadLink.objects.select_related(
+            "action__programme", "action__lead__invitee", "invitation__invitee", "message"
+        )
+        .filter(
+            Q(message__isnull=True) | Q(message__state=MessageState.SENT),
+            token_hash=hash_token(token),
+            action__lead=F("invitation"),
+            revoked_at__isnull=True,
+        )
         .first()
     )
 
 
+def revoke_other_leads_links(*, action: Action) -> int:
+    """Switch off, for good, every link of the action that is not its current lead's (all of them when
+    it has no lead): a link handed to someone who no longer leads it never works again, even if they
+    lead it again later (they are sent a new one). Emails of those links not yet sent are not sent.
+    Returns how many links were switched off."""
+    return (
+        LeadLink.objects.filter(action=action, revoked_at__isnull=True)
+        .exclude(invitation_id=action.lead_id)
+        .update(revoked_at=timezone.now())
+    )
+
+
+def links_work_until(*, programme: Programme) -> date | None:
+    """The last day a lead's links for the programme work: LEAD_LINK_GRACE_DAYS after it finished,
+    which is its last session (not counting cancelled ones, unless every one was). None when it has no
+    session to count from."""
+    dates = programme.sessions.aggregate(
+        last_held=Max("date", filter=Q(cancelled_at__isnull=True)), last=Max("date")
+    )
+    finished_on = dates["last_held"] or dates["last"]
+    if finished_on is None:
+        return None
+    return finished_on + timedelta(days=settings.LEAD_LINK_GRACE_DAYS)
+
+
+def has_expired(*, link: LeadLink, today: date | None = None) -> bool:
+    """Whether the link's time is over: past links_work_until, or, for a programme marked finished with
+    no session to count from, at once."""
+    programme = link.action.programme
+    until = links_work_until(programme=programme)
+    if until is None:
+        return programme.status == ProgrammeStatus.FINISHED
+    return (today or timezone.localdate()) > until
+
+
 def latest_link(*, action: Action) -> LeadLink | None:
-    return action.lead_links.order_by("-created_at", "-pk").first()
+    """The newest link of the action's current lead that has not been revoked (None without a lead)."""
+    if action.lead_id is None:
+        return None
+    return (
+        action.lead_links.filter(invitation_id=action.lead_id, revoked_at__isnull=True)
+        .select_related("message")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

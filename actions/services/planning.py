@@ -17,6 +17,7 @@ from invitations.models import Invitation
 
 from ..enums import NEEDS_A_LEAD, ActionStatus, UpdateSource
 from ..models import Action, ActionUpdate
+from .links import revoke_other_leads_links
 from .workshop import all_day_of
 
 # Short labels for a participant in the "who leads it" list: "Amina Khan — Parent".
@@ -124,8 +125,9 @@ def save_action(
     user: User | None = None,
 ) -> Action:
     """Create an action (``action`` None) or change one, with its themes and pictures, in one transaction.
-    A status change made here is recorded as an update so that the next workshop sees it. Raises
-    ValidationError (by field) and saves nothing when the lead, status, date or links do not fit."""
+    A status change made here is recorded as an update so that the next workshop sees it. A change of
+    lead switches off, for good, every link the earlier leads were given (links.revoke_other_leads_links).
+    Raises ValidationError (by field) and saves nothing when the lead, status, date or links do not fit."""
     theme_list, artwork_list = list(themes), list(artworks)
     check_action(
         programme=programme, status=status, lead=lead, due=due, themes=theme_list, artworks=artwork_list
@@ -133,7 +135,7 @@ def save_action(
     creating = action is None
     if action is None:
         action = Action(programme=programme, session=session, created_by=user)
-    status_before = action.status
+    status_before, lead_before = action.status, action.lead_id
     action.what, action.why, action.lead, action.helpers = what, why, lead, helpers
     action.due, action.first_step, action.status = due, first_step, status
     check_lengths(action, ["what", "why", "helpers", "first_step"])
@@ -141,6 +143,8 @@ def save_action(
     action.save()
     action.themes.set(theme_list)
     action.artworks.set(artwork_list)
+    if not creating and lead_before != action.lead_id:
+        revoke_other_leads_links(action=action)
     if not creating and status_before != status:
         ActionUpdate.objects.create(
             action=action,

@@ -7,9 +7,9 @@ from events.enums import SessionKind
 
 from ..enums import ActionStatus
 from ..models import Action
-from ..services import record
+from ..services import reading
 from ..services.planning import SHORT_GROUP_LABELS
-from ..services.record import group_of
+from ..services.reading import group_of
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ def group_label(invitation) -> str:
 @register.simple_tag
 def programme_leadership(programme):
     """The counts for the programme page's panel: actions in all, and who leads them (one query)."""
-    counts = record.leadership(programme=programme)
+    counts = reading.leadership(programme=programme)
     return {"counts": counts, "total": sum(count.count for count in counts)}
 
 

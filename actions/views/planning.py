@@ -15,15 +15,17 @@ from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from artwork.models import Theme
-from bettertogether.pdf import qr_svg
-from bettertogether.permissions import object_permission_required
-from bettertogether.tokenpages import private
-from events.models import Programme, Session
+from core.downloads import csv_text_response
+from core.pdf import qr_svg
+from core.permissions import object_permission_required
+from core.tokenpages import private
+from events.mixins import ProgrammeMixin, SessionMixin, get_programme
+from events.models import Programme
 from invitations.enums import group_label
 
 from ..forms import ActionForm, UpdateForm
 from ..models import Action, ActionUpdate
-from ..services import links, planning, record, workshop
+from ..services import links, planning, reading, workshop
 
 
 def _thumbnails_available() -> bool:
@@ -33,23 +35,6 @@ def _thumbnails_available() -> bool:
     except NoReverseMatch:
         return False
     return True
-
-
-class SessionMixin(PermissionRequiredMixin):
-    """The session named by the URL, its programme checked against the view's permission."""
-
-    @cached_property
-    def session(self) -> Session:
-        return get_object_or_404(
-            Session.objects.select_related("programme__neighbourhood", "venue"), pk=self.kwargs["pk"]
-        )
-
-    @property
-    def programme(self) -> Programme:
-        return self.session.programme
-
-    def get_permission_object(self):
-        return self.programme
 
 
 class SessionActionsView(SessionMixin, TemplateView):
@@ -65,7 +50,7 @@ class SessionActionsView(SessionMixin, TemplateView):
         previous = workshop.previous_session(session=session)
         first = workshop.is_first_half_day(session=session, previous=previous)
         all_day = workshop.all_day_of(programme=programme)
-        actions = record.programme_actions(programme=programme)
+        actions = reading.programme_actions(programme=programme)
         return super().get_context_data(
             session=session,
             programme=programme,
@@ -195,7 +180,7 @@ def _detail_context(request: HttpRequest, action: Action, form: UpdateForm | Non
     return {
         "action": action,
         "programme": action.programme,
-        "group": group_label(record.group_of(action.lead)),
+        "group": group_label(reading.group_of(action.lead)),
         "can_manage": can_manage,
         "form": form or (UpdateForm() if can_manage else None),
         "can_email": links.lead_can_get_link(action),
@@ -275,27 +260,20 @@ def printed_link(request: HttpRequest, pk: int) -> HttpResponse:
     return private(response)
 
 
-class ProgrammeActionsView(PermissionRequiredMixin, TemplateView):
+class ProgrammeActionsView(ProgrammeMixin, TemplateView):
     """Every action of the programme, with who leads them at a glance."""
 
     permission_required = "actions.view_actions"
     template_name = "actions/programme_actions.html"
 
-    @cached_property
-    def programme(self) -> Programme:
-        return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=self.kwargs["pk"])
-
-    def get_permission_object(self):
-        return self.programme
-
     def get_context_data(self, **kwargs):
-        actions = record.programme_actions(programme=self.programme)
-        counts = record.leadership_from(actions)
+        actions = reading.programme_actions(programme=self.programme)
+        counts = reading.leadership_from(actions)
         return super().get_context_data(
             programme=self.programme,
             actions=actions,
             counts=counts,
-            warnings=record.leadership_warnings(counts),
+            warnings=reading.leadership_warnings(counts),
             half_days=list(
                 self.programme.sessions.active().filter(kind="half_day").order_by("date", "start_time")
             ),
@@ -304,15 +282,9 @@ class ProgrammeActionsView(PermissionRequiredMixin, TemplateView):
         )
 
 
-def _programme(request: HttpRequest, pk: int) -> Programme:
-    return get_object_or_404(Programme, pk=pk)
-
-
 @require_safe
-@object_permission_required("actions.view_actions", _programme)
+@object_permission_required("actions.view_actions", get_programme)
 def actions_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = get_object_or_404(Programme, pk=pk)
-    response = HttpResponse(record.actions_csv(programme=programme), content_type="text/csv; charset=utf-8")
+    programme = get_programme(request, pk)
     name = slugify(programme.title) or "programme"
-    response["Content-Disposition"] = f'attachment; filename="actions-{name}.csv"'
-    return response
+    return csv_text_response(f"actions-{name}.csv", reading.actions_csv(programme=programme))

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from bettertogether.users import User
+from core.users import User
 from events.models import Programme, Session
 
 from .. import rules as artwork_rules

@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bettertogether.images import ARTWORK_LIMITS, clean_image, resized_copies
-from bettertogether.users import User
+from core.images import ARTWORK_LIMITS, clean_image, resized_copies
+from core.queue import enqueue_on_commit
+from core.users import User
 from events.models import Session
 
 from ..enums import ImageState
@@ -34,6 +35,18 @@ def _delete_quietly(storage: Storage, names: list[str]) -> None:
             logger.warning("Could not delete %s after a failed save", name, exc_info=True)
 
 
+def find_upload(*, session: Session, uploaded_by: User | None, upload_key: str) -> Artwork | None:
+    """The artwork this person already saved to this session under ``upload_key`` (a retry whose answer
+    was lost), or None. A key is the uploader's own: someone else's picture is never found by it."""
+    upload_key = (upload_key or "")[:64]
+    if not upload_key:
+        return None
+    found: Artwork | None = Artwork.objects.filter(
+        session=session, uploaded_by=uploaded_by, upload_key=upload_key
+    ).first()
+    return found
+
+
 def save_artwork(
     *,
     session: Session,
@@ -42,21 +55,21 @@ def save_artwork(
     uploaded_by: User | None,
     upload_key: str = "",
 ) -> Artwork:
-    """Check ``upload`` (bettertogether.images, ARTWORK_LIMITS), store its re-encoded original under a
+    """Check ``upload`` (core.images, ARTWORK_LIMITS), store its re-encoded original under a
     random name and create the Artwork in state PROCESSING; once the transaction commits, the
     ``artwork.make_sizes`` task is queued to make its display size and thumbnail.
 
     Raises ValidationError (with a message naming the file) for a file we cannot use; then nothing is
-    written. If anything fails after the file is stored, the file is deleted again. A repeated
-    non-empty ``upload_key`` for the same session (a retry whose answer was lost) returns the artwork
-    already saved instead of making a second one. Permission is the caller's business
-    (``artwork.add_artwork`` on the session).
+    written. If anything fails after the file is stored, the file is deleted again. A non-empty
+    ``upload_key`` repeated by the same uploader for the same session (a retry whose answer was lost)
+    returns the artwork already saved instead of making a second one (find_upload); another uploader's
+    key is theirs alone, so the same key from someone else saves this picture. Permission is the
+    caller's business (``artwork.add_artwork`` on the session).
     """
     upload_key = (upload_key or "")[:64]
-    if upload_key:
-        existing: Artwork | None = Artwork.objects.filter(session=session, upload_key=upload_key).first()
-        if existing is not None:
-            return existing
+    existing = find_upload(session=session, uploaded_by=uploaded_by, upload_key=upload_key)
+    if existing is not None:
+        return existing
     original_name = (upload.name or "")[-255:]
     clean = clean_image(upload, limits=ARTWORK_LIMITS, name=original_name)
     artwork = Artwork(
@@ -75,13 +88,11 @@ def save_artwork(
         artwork.original.name = stored
         with transaction.atomic():
             artwork.save()
-            transaction.on_commit(lambda: _queue_sizes(artwork.pk))
+            enqueue_on_commit("artwork.make_sizes", artwork.pk)
     except IntegrityError:
-        # The same upload_key won a race with us: keep theirs.
+        # The same uploader's retry with this upload_key won a race with us: keep theirs.
         _delete_quietly(storage, [stored])
-        winner: Artwork | None = (
-            Artwork.objects.filter(session=session, upload_key=upload_key).first() if upload_key else None
-        )
+        winner = find_upload(session=session, uploaded_by=uploaded_by, upload_key=upload_key)
         if winner is None:
             raise
         return winner
@@ -89,12 +100,6 @@ def save_artwork(
         _delete_quietly(storage, [stored])
         raise
     return artwork
-
-
-def _queue_sizes(artwork_pk: int) -> None:
-    from ..tasks import make_sizes as make_sizes_task
-
-    make_sizes_task.delay(artwork_pk)
 
 
 def make_sizes(*, artwork: Artwork) -> Artwork:

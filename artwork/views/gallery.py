@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import FormView, TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
-from bettertogether.permissions import object_permission_required
-from bettertogether.ratelimit import rate_limit
-from bettertogether.tokenpages import link_page
+from core.downloads import file_response
+from core.permissions import object_permission_required
+from core.tokenpages import link_page
+from events.mixins import ProgrammeMixin, SessionMixin, get_programme
 from events.models import Programme, Session
 from invitations.models import Invitation
 from invitations.services.replies import find_invitation
@@ -59,18 +60,16 @@ def _team_image_url(artwork: Artwork, size: str) -> str:
 # --- The team's galleries -------------------------------------------------------------------------------
 
 
-class TeamGalleryMixin(PermissionRequiredMixin):
+class TeamGalleryMixin:
     """A gallery for the programme's team (artwork.view_gallery): every picture, with what still needs
-    doing, and the buttons to arrange them for those who may."""
+    doing, and the buttons to arrange them for those who may. Mixed in before events' SessionMixin or
+    ProgrammeMixin, which give the session (or none) and the programme, and check the permission."""
 
     permission_required = "artwork.view_gallery"
     template_name = "artwork/gallery.html"
 
     programme: Programme
-    session: Session | None = None
-
-    def get_permission_object(self):
-        return self.programme
+    session: Session | None
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -96,22 +95,12 @@ class TeamGalleryMixin(PermissionRequiredMixin):
         )
 
 
-class SessionGalleryView(TeamGalleryMixin, TemplateView):
-    @cached_property
-    def session(self) -> Session:  # type: ignore[override]
-        return get_object_or_404(
-            Session.objects.select_related("programme__neighbourhood"), pk=self.kwargs["pk"]
-        )
-
-    @property
-    def programme(self) -> Programme:  # type: ignore[override]
-        return self.session.programme
+class SessionGalleryView(TeamGalleryMixin, SessionMixin, TemplateView):
+    pass
 
 
-class ProgrammeGalleryView(TeamGalleryMixin, TemplateView):
-    @cached_property
-    def programme(self) -> Programme:  # type: ignore[override]
-        return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=self.kwargs["pk"])
+class ProgrammeGalleryView(TeamGalleryMixin, ProgrammeMixin, TemplateView):
+    session = None
 
 
 class ArtworkMixin(PermissionRequiredMixin):
@@ -273,8 +262,7 @@ def _file_response(artwork: Artwork, size: str) -> HttpResponse:
     content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
     if not content_type.startswith("image/"):
         raise Http404
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
+    response = file_response(handle, content_type=content_type, inline=True)
     response["X-Content-Type-Options"] = "nosniff"
     patch_cache_control(response, private=True, max_age=3600)
     return response
@@ -349,32 +337,27 @@ def participant_gallery(request: HttpRequest, invitation: Invitation, token: str
     )
 
 
-@rate_limit("reply-link-pictures", factor=IMAGES_PER_PAGE_ALLOWANCE)
-def _participant_image(request: HttpRequest, token: str, pk: int, size: str) -> HttpResponse:
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
-    invitation = find_invitation(token=token)
-    if invitation is None or size not in SHARED_SIZES:
+@link_page(
+    lambda token: find_invitation(token=token),
+    scope="reply-link-pictures",
+    csrf=False,
+    factor=IMAGES_PER_PAGE_ALLOWANCE,
+)
+@require_safe
+def participant_image(
+    request: HttpRequest, invitation: Invitation, token: str, pk: int, size: str
+) -> HttpResponse:
+    """A picture shared with the people taking part, for whoever holds a reply link to its programme."""
+    if size not in SHARED_SIZES:
         raise Http404
     artwork = _shared_artwork(programme_id=invitation.programme_id, pk=pk, visibility=Visibility.PARTICIPANTS)
     return _file_response(artwork, size)
 
 
-def participant_image(request: HttpRequest, token: str, pk: int, size: str) -> HttpResponse:
-    """A picture shared with the people taking part, for whoever holds a reply link to its programme."""
-    try:
-        response = _participant_image(request, token, pk, size)
-    except Http404:
-        response = render(request, "404.html", status=404)
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 @require_safe
 def public_gallery(request: HttpRequest, pk: int) -> HttpResponse:
     """The programme's pictures shared with everyone: no sign-in needed."""
-    programme = get_object_or_404(Programme, pk=pk)
+    programme = get_programme(request, pk)
     context = _shared_gallery_context(
         programme=programme,
         visibility=Visibility.EVERYONE,

@@ -6,15 +6,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bettertogether.images import ARTWORK_LIMITS, accepted_formats_text
-from bettertogether.permissions import object_permission_required
+from core.images import ARTWORK_LIMITS, accepted_formats_text
+from core.permissions import object_permission_required
+from events.mixins import get_session
 from events.models import Session
 
 from ..services.uploads import save_artwork
@@ -65,10 +66,6 @@ def _with_capped_uploads(view):
     return wrapped
 
 
-def _session(request: HttpRequest, pk: int) -> Session:
-    return get_object_or_404(Session.objects.select_related("programme"), pk=pk)
-
-
 class ArtistForm(forms.Form):
     artist = forms.ModelChoiceField(
         label=gettext_lazy("Who drew them"),
@@ -93,11 +90,11 @@ def _refusal(error: ValidationError) -> str:
 
 @_with_capped_uploads
 @require_http_methods(["GET", "POST"])
-@object_permission_required("artwork.add_artwork", _session)
+@object_permission_required("artwork.add_artwork", get_session)
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     """The upload page. Without JavaScript its form posts every chosen file at once: each good one is
     saved, each bad one is named with what is wrong, and the page shows both."""
-    session = _session(request, pk)
+    session = get_session(request, pk)
     saved: list[str] = []
     refused: list[str] = []
     no_files = False
@@ -142,11 +139,11 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @_with_capped_uploads
 @require_POST
-@object_permission_required("artwork.add_artwork", _session)
+@object_permission_required("artwork.add_artwork", get_session)
 def upload_file(request: HttpRequest, pk: int) -> JsonResponse:
     """One file from upload.js: 201 with the new artwork's id (200 if this upload_key was saved already),
     400 with a message naming the file if it cannot be used."""
-    session = _session(request, pk)
+    session = get_session(request, pk)
     upload_one = request.FILES.get("image")
     if upload_one is None:
         return JsonResponse({"ok": False, "message": _("No picture arrived. Please try again.")}, status=400)

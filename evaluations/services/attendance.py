@@ -16,9 +16,10 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bettertogether.users import User
+from core.users import User
 from events.enums import SessionKind
 from events.models import Organisation, Programme, Session
+from invitations.balance import even_split, low_groups, under_a_quarter
 from invitations.enums import (
     BALANCE_GROUPS,
     GROUP_OF_CATEGORY,
@@ -29,7 +30,7 @@ from invitations.enums import (
     group_label,
 )
 from invitations.models import Invitation, Invitee, SessionAnswer
-from invitations.services.invitees import clean_email, under_a_quarter
+from invitations.services.invitees import clean_email
 from invitations.services.schedule import sync_schedule
 
 from ..enums import ArrivalSource
@@ -50,7 +51,7 @@ class GroupCount:
     label: str
     came: int
     aim: int  # the even split of everyone who came (total / 3, rounded)
-    low: bool  # under a quarter of those who came (invitations.services.invitees.under_a_quarter)
+    low: bool  # under a quarter of those who came (invitations.balance.under_a_quarter)
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,12 @@ class SessionNumbers:
 
     @property
     def low(self) -> list[GroupCount]:
-        return [group for group in self.groups if group.low]
+        return low_groups(self.groups)
 
 
 def _numbers(session: Session, by_group: dict[str, int], walk_ins: int) -> SessionNumbers:
     total = sum(by_group.values())
-    aim = round(total / len(BALANCE_GROUPS))
+    aim = even_split(total)
     groups = [
         GroupCount(
             key=key,
@@ -403,7 +404,7 @@ class PaperResult:
 
 
 @transaction.atomic
-def record_paper_sheet(
+def enter_paper_sheet(
     *,
     session: Session,
     present: set[int],

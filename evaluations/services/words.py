@@ -23,14 +23,17 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bettertogether.users import User
+from core.tokens import hash_token, new_token
+from core.users import User
 from evaluations.enums import WordSource, WordState
-from evaluations.models import MAX_WORD_LENGTH, Word
+from evaluations.models import MAX_WORD_LENGTH, Word, WordLink
 from evaluations.profanity import PROFANITY
 from events.models import Session
 
@@ -57,6 +60,8 @@ _NOT_PLURALS = frozenset(
     }
 )
 _ENGLISH = re.compile(r"^[a-z]+$")
+# The phone page stays open for a while after the session ends: people give their word on the way out.
+PHONE_GRACE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ def clean_word(text: str) -> tuple[str, str]:
     return first, note
 
 
-def record_word(
+def add_word(
     *,
     session: Session,
     text: str,
@@ -241,3 +246,34 @@ def count_words(*, sessions: Iterable[Session] | QuerySet[Session]) -> list[Word
         .values_list("normalised", "said")
     )
     return tally(rows)
+
+
+# --- The phone page's links --------------------------------------------------------------------------------
+
+
+def issue_word_link(*, session: Session) -> str:
+    """A fresh link to ``session``'s phone page, for the QR code on the room's screen; returns its token.
+    Only the token's hash is kept, so the address exists only where it is shown (and on the phones that
+    scan it). Earlier links keep working until the phone page closes (phone_closed).
+
+    Side effect: creates a ``WordLink``."""
+    token, token_hash = new_token()
+    WordLink.objects.create(session=session, token_hash=token_hash)
+    return token
+
+
+def find_word_link(*, token: str) -> WordLink | None:
+    """The word link a token opens, with its session and programme, or None for an unknown or altered
+    token."""
+    if not token or len(token) > 100:
+        return None
+    found: WordLink | None = (
+        WordLink.objects.select_related("session__programme").filter(token_hash=hash_token(token)).first()
+    )
+    return found
+
+
+def phone_closed(session: Session, now: datetime | None = None) -> bool:
+    """A session's phone page closes an hour after it ends, or when the session is cancelled."""
+    now = now or timezone.now()
+    return session.is_cancelled or now > session.ends_at + PHONE_GRACE

@@ -16,13 +16,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
-from rules.contrib.views import PermissionRequiredMixin
 
-from bettertogether.csvsafe import csv_text
-from bettertogether.pdf import render_pdf
-from bettertogether.permissions import object_permission_required
-from events.models import Programme, Session
-from events.views import ProgrammeMixin
+from core.downloads import csv_response, file_response
+from core.pdf import render_pdf
+from core.permissions import object_permission_required
+from events.mixins import ProgrammeMixin, SessionMixin, get_programme, get_session, get_session_programme
+from events.models import Session
 from invitations.models import Invitation
 
 from ..forms import PaperSheetForm, PaperWalkInFormSet, WalkInForm
@@ -32,28 +31,6 @@ from ..services.attendance import PaperRowErrors
 # Blank rows on the printed sheet for people who walk in.
 BLANK_ROWS = 12
 MAX_QUERY_LENGTH = 100
-
-
-def _session(request: HttpRequest, pk: int, **kwargs) -> Session:
-    return get_object_or_404(Session.objects.select_related("programme__neighbourhood", "venue"), pk=pk)
-
-
-def _programme_of_session(request: HttpRequest, pk: int, **kwargs):
-    return _session(request, pk).programme
-
-
-class SessionMixin(PermissionRequiredMixin):
-    """Loads the session named by the URL's pk once and checks the permission against its programme."""
-
-    @cached_property
-    def session(self) -> Session:
-        return _session(self.request, self.kwargs["pk"])
-
-    def get_permission_object(self):
-        return self.session.programme
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(session=self.session, programme=self.session.programme, **kwargs)
 
 
 def _query(request: HttpRequest) -> str:
@@ -121,9 +98,9 @@ def _invitation_of(session: Session, invitation_pk: int) -> Invitation:
 
 
 @require_POST
-@object_permission_required("evaluations.run_the_day", _programme_of_session)
+@object_permission_required("evaluations.run_the_day", get_session_programme)
 def arrive(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
-    session = _session(request, pk)
+    session = get_session(request, pk)
     invitation = _invitation_of(session, invitation_pk)
     try:
         attendance.mark_arrived(session=session, invitation=invitation, by=request.user)
@@ -134,9 +111,9 @@ def arrive(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
 
 
 @require_POST
-@object_permission_required("evaluations.run_the_day", _programme_of_session)
+@object_permission_required("evaluations.run_the_day", get_session_programme)
 def unarrive(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
-    session = _session(request, pk)
+    session = get_session(request, pk)
     invitation = _invitation_of(session, invitation_pk)
     attendance.unmark_arrived(session=session, invitation=invitation, by=request.user)
     message = _("%(name)s is no longer signed in.") % {"name": invitation.invitee.name}
@@ -171,11 +148,11 @@ class WalkInView(SessionMixin, FormView):
         return redirect(_signin_url(self.session, anchor=f"person-{invitation.pk}"))
 
 
-@object_permission_required("evaluations.run_the_day", _programme_of_session)
+@object_permission_required("evaluations.run_the_day", get_session_programme)
 def signin_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable sign-in sheet. One session's list (a few dozen people, a couple of hundred at most)
     renders in well under a second, so it is made in the request rather than in a task."""
-    session = _session(request, pk)
+    session = get_session(request, pk)
     listing = attendance.signin_list(session=session)
     people = sorted(listing.people + listing.cant_come, key=lambda p: (p.name.casefold(), p.invitation.pk))
     groups = [
@@ -192,9 +169,10 @@ def signin_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         },
         request=request,
     )
-    response = HttpResponse(render_pdf(html), content_type="application/pdf")
     name = slugify(f"sign-in {session.programme.title} {session.date:%Y-%m-%d}") or "sign-in"
-    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    response = file_response(
+        render_pdf(html), filename=f"{name}.pdf", content_type="application/pdf", inline=True
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -234,7 +212,7 @@ class PaperSheetView(SessionMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
         try:
             with transaction.atomic():
-                result = attendance.record_paper_sheet(
+                result = attendance.enter_paper_sheet(
                     session=self.session,
                     present=set(form.cleaned_data["present"]),
                     shown=set(form.cleaned_data["shown"]),
@@ -300,20 +278,10 @@ class ProgrammeAttendanceView(ProgrammeMixin, TemplateView):
         )
 
 
-def _programme(request: HttpRequest, pk: int) -> Programme:
-    return get_object_or_404(Programme, pk=pk)
-
-
-@object_permission_required("evaluations.view_attendance", _programme)
+@object_permission_required("evaluations.view_attendance", get_programme)
 def attendance_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """Who came, one row per person per session, as CSV (never formulas)."""
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     header = [_("Name"), _("Group"), _("Organisation"), _("Session"), _("How recorded"), _("Time")]
-    response = HttpResponse(
-        csv_text(header, attendance.attendance_rows(programme=programme)),
-        content_type="text/csv; charset=utf-8",
-    )
     name = slugify(f"who came {programme.title}") or "who-came"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_response(f"{name}.csv", header, attendance.attendance_rows(programme=programme))

@@ -4,9 +4,9 @@ the word clouds (session, programme, neighbourhood) and the exports."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,18 +17,19 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from bettertogether.csvsafe import csv_text
-from bettertogether.pdf import qr_svg
-from bettertogether.permissions import object_permission_required
-from bettertogether.tokenpages import link_page, private
-from bettertogether.tokens import hash_token, new_token
+from core.downloads import csv_response, file_response
+from core.pdf import qr_svg
+from core.permissions import object_permission_required
+from core.tokenpages import link_page, private
+from core.tokens import hash_token, new_token
 from events.enums import SessionKind
+from events.mixins import get_programme, get_session, get_session_programme
 from events.models import Neighbourhood, Programme, Session
 from invitations.enums import group_label
 
 from ..enums import WordSource, WordState
 from ..forms import PhoneWordForm, WordForm
-from ..models import MAX_WORD_LENGTH, Word, WordLink
+from ..models import MAX_WORD_LENGTH, Word
 from ..services import cloud as clouds
 from ..services import words as word_service
 
@@ -36,31 +37,17 @@ from ..services import words as word_service
 # (a tablet's on-screen keyboard has no Alt), announced in the page's help text.
 GROUP_KEYS = {"1": "parents", "2": "school_staff", "3": "groups"}
 _PREFIX = re.compile(r"^\s*([123])\s+(\S.*)$", re.DOTALL)
-# The phone page stays open for a while after the session ends: people give their word on the way out.
-PHONE_GRACE = timedelta(hours=1)
 PHONE_COOKIE = "bt_phone"
-
-
-def _session(request: HttpRequest, pk: int, **kwargs) -> Session:
-    return get_object_or_404(Session.objects.select_related("programme__neighbourhood"), pk=pk)
-
-
-def _programme_of_session(request: HttpRequest, pk: int, **kwargs) -> Programme:
-    return _session(request, pk).programme
-
-
-def _programme(request: HttpRequest, pk: int, **kwargs) -> Programme:
-    return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=pk)
 
 
 def _neighbourhood(request: HttpRequest, pk: int, **kwargs) -> Neighbourhood:
     return get_object_or_404(Neighbourhood, pk=pk)
 
 
-run_the_day = object_permission_required("evaluations.run_the_day", _programme_of_session)
-view_session_words = object_permission_required("evaluations.view_words", _programme_of_session)
-view_programme_words = object_permission_required("evaluations.view_words", _programme)
-run_programme = object_permission_required("evaluations.run_the_day", _programme)
+run_the_day = object_permission_required("evaluations.run_the_day", get_session_programme)
+view_session_words = object_permission_required("evaluations.view_words", get_session_programme)
+view_programme_words = object_permission_required("evaluations.view_words", get_programme)
+run_programme = object_permission_required("evaluations.run_the_day", get_programme)
 
 
 # --- The circle: the facilitator types the words ----------------------------------------------------------
@@ -102,6 +89,7 @@ def _circle_context(session: Session, form: WordForm) -> dict:
         "queue": queue,
         "group_keys": [(key, group_label(group)) for key, group in GROUP_KEYS.items()],
         "max_length": MAX_WORD_LENGTH,
+        "poll_seconds": settings.WORDS_POLL_SECONDS,
     }
 
 
@@ -110,12 +98,12 @@ def _circle_context(session: Session, form: WordForm) -> dict:
 def words(request: HttpRequest, pk: int) -> HttpResponse:
     """The circle page: type a word, press Enter, the next. With JS the form posts by fetch and the
     answer is JSON; without, a normal POST and a redirect back here."""
-    session = _session(request, pk)
+    session = get_session(request, pk)
     form = WordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         group, text = split_group(form.cleaned_data["word"])
         try:
-            recorded = word_service.record_word(
+            recorded = word_service.add_word(
                 session=session, text=text, group=group, source=WordSource.TYPED, by=request.user
             )
         except word_service.WordRefused as refused:
@@ -161,7 +149,7 @@ def word_remove(request: HttpRequest, pk: int, word_pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     """Words from phones waiting to be shown: approve or not, one by one. Held ones (on the profanity
     list) are marked "may be rude"."""
-    session = _session(request, pk)
+    session = get_session(request, pk)
     if request.method == "POST":
         chosen = request.POST.get("word", "")
         word = get_object_or_404(
@@ -201,10 +189,8 @@ def word_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The QR code to show on the room's screen. Opening this page makes a fresh link: only its hash is
     kept, so the address exists only in this page (and on the phones that scan it). Earlier links keep
     working until the phone page closes, an hour after the session ends."""
-    session = _session(request, pk)
-    token, token_hash = new_token()
-    WordLink.objects.create(session=session, token_hash=token_hash)
-    address = phone_address(request, token)
+    session = get_session(request, pk)
+    address = phone_address(request, word_service.issue_word_link(session=session))
     response = render(
         request,
         "evaluations/words_qr.html",
@@ -213,17 +199,11 @@ def word_qr(request: HttpRequest, pk: int) -> HttpResponse:
             "programme": session.programme,
             "address": address,
             "qr": qr_svg(address),
-            "closed": phone_closed(session),
+            "closed": word_service.phone_closed(session),
         },
     )
     # The page holds a working link: never cache it.
     return private(response)
-
-
-def phone_closed(session: Session, now=None) -> bool:
-    """A session's phone page closes an hour after it ends, or when the session is cancelled."""
-    now = now or timezone.now()
-    return session.is_cancelled or now > session.ends_at + PHONE_GRACE
 
 
 def _phone_hash(request: HttpRequest) -> str:
@@ -231,19 +211,22 @@ def _phone_hash(request: HttpRequest) -> str:
     return hash_token(raw) if 20 <= len(raw) <= 100 else ""
 
 
-def _find_word_link(token: str) -> WordLink | None:
-    return WordLink.objects.select_related("session__programme").filter(token_hash=hash_token(token)).first()
+# Opens the word link named by the token, or answers a plain 404. A whole room shares the venue's Wi-Fi,
+# so 5 × the usual rate limit.
+word_link_page = link_page(
+    lambda token: word_service.find_word_link(token=token), scope="word-links", factor=5
+)
 
 
 def phone_page(view):
-    """The pages a word link opens: an unknown token gets a plain 404; a session that is over (or
-    cancelled) a kind 410 page. Rate-limited (a whole room shares the venue's Wi-Fi, so 5 × the usual
-    limit), private headers, TokenPageCsrfMiddleware on POSTs."""
+    """The pages a word link opens (core.tokenpages.link_page: rate-limited, private headers, the CSRF
+    check on POSTs, an unknown token a plain 404); a session that is over (or cancelled) gets a kind 410
+    page. The view is called as ``view(request, session, token)``."""
 
-    @link_page(_find_word_link, scope="word-links", factor=5)
+    @word_link_page
     @wraps(view)
-    def wrapped(request: HttpRequest, link: WordLink, token: str) -> HttpResponse:
-        if phone_closed(link.session):
+    def wrapped(request: HttpRequest, link, token: str) -> HttpResponse:
+        if word_service.phone_closed(link.session):
             return render(
                 request, "evaluations/words_phone_closed.html", {"session": link.session}, status=410
             )
@@ -265,7 +248,7 @@ def phone_word(request: HttpRequest, session: Session, token: str) -> HttpRespon
         if not phone_hash:
             new_cookie, phone_hash = new_token()
         try:
-            word_service.record_word(
+            word_service.add_word(
                 session=session,
                 text=form.cleaned_data["word"],
                 source=WordSource.PHONE,
@@ -323,7 +306,7 @@ def session_title(session: Session) -> str:
 def cloud(request: HttpRequest, pk: int) -> HttpResponse:
     """The shared screen: the cloud, with the same words and counts in a table. JS refreshes it every few
     seconds (with a pause button) from ``cloud_partial``."""
-    session = _session(request, pk)
+    session = get_session(request, pk)
     title = session_title(session)
     counts = word_service.count_words(sessions=[session])
     return render(
@@ -335,6 +318,7 @@ def cloud(request: HttpRequest, pk: int) -> HttpResponse:
             "title": title,
             **_cloud_context(counts, title=title),
             "can_run": request.user.has_perm("evaluations.run_the_day", session.programme),
+            "poll_seconds": settings.WORDS_POLL_SECONDS,
         },
     )
 
@@ -343,7 +327,7 @@ def cloud(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def cloud_partial(request: HttpRequest, pk: int) -> HttpResponse:
     """Just the cloud and its table, for the room screen's refresh."""
-    session = _session(request, pk)
+    session = get_session(request, pk)
     title = session_title(session)
     counts = word_service.count_words(sessions=[session])
     return render(
@@ -352,15 +336,15 @@ def cloud_partial(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _png(counts, *, title: str, name: str) -> HttpResponse:
-    response = HttpResponse(clouds.cloud_png(counts, title=title), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="{name}.png"'
-    return response
+    return file_response(
+        clouds.cloud_png(counts, title=title), filename=f"{name}.png", content_type="image/png"
+    )
 
 
 @view_session_words
 @require_safe
 def cloud_png(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
+    session = get_session(request, pk)
     counts = word_service.count_words(sessions=[session])
     return _png(counts, title=session_title(session), name=f"words-session-{session.order}")
 
@@ -380,7 +364,7 @@ def word_changes(*, first: list, last: list) -> tuple[list, list]:
 @require_safe
 def programme_words(request: HttpRequest, pk: int) -> HttpResponse:
     """Every session's words together, and how they changed from the all-day to the last half-day."""
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     sessions = [s for s in programme_sessions(programme) if not s.is_cancelled]
     title = _("Words from %(title)s") % {"title": programme.title}
     counts = word_service.count_words(sessions=sessions)
@@ -424,7 +408,7 @@ def programme_words(request: HttpRequest, pk: int) -> HttpResponse:
 @view_programme_words
 @require_safe
 def programme_cloud_png(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     sessions = [s for s in programme_sessions(programme) if not s.is_cancelled]
     counts = word_service.count_words(sessions=sessions)
     title = _("Words from %(title)s") % {"title": programme.title}
@@ -435,7 +419,7 @@ def programme_cloud_png(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def words_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """Every word of the programme, shown or not, as said and as counted."""
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     rows = (
         Word.objects.filter(session__programme=programme)
         .select_related("session")
@@ -462,9 +446,7 @@ def words_csv(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         for word in rows
     )
-    response = HttpResponse(csv_text(header, body), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="words-{slugify(programme.title)[:40]}.csv"'
-    return response
+    return csv_response(f"words-{slugify(programme.title)[:40]}.csv", header, body)
 
 
 @object_permission_required("events.view_neighbourhood", _neighbourhood)

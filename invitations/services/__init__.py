@@ -2,6 +2,6 @@
 
 - ``invitees``: building a programme's invitation list (one person, a CSV file, the neighbourhood's groups)
 - ``schedule``: turning session dates and lead times into outbox rows, and keeping them in step
-- ``outbox``: claiming due rows and sending them, exactly once where the mail server allows
+- ``kinds``: the invitations' kinds of message as the one outbox (core.outbox) carries them
 - ``emails``: rendering one message for one person
 """

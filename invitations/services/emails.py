@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -10,17 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from bettertogether.mail import build_email
-from bettertogether.tokens import new_token
-from bettertogether.users import User
+from core.mail import build_email, site_domain
+from core.models import Message
+from core.tokens import new_token
+from core.users import User
 from events.models import Programme, Session
 
 from ..enums import MessageKind
-from ..models import Invitation, Message, Reply, ReplyToken
-
-
-def site_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+from ..models import Invitation, Reply, ReplyToken
 
 
 def issue_reply_link(*, invitation: Invitation) -> tuple[str, str]:
@@ -102,7 +98,8 @@ def build_message(*, message: Message, shared: SharedDetails | None = None) -> E
     """The email for one outbox row, with a fresh reply link, the sessions as an .ics attachment and
     the one-click unsubscribe headers of RFC 8058. Pass the same ``shared`` dict for a batch of
     messages so that each programme's sessions, facilitators and calendar are read and built once."""
-    invitation = message.invitation
+    invitation = message.recipient
+    assert isinstance(invitation, Invitation)
     invitee = invitation.invitee
     programme = invitation.programme
     details = programme_details(programme, shared=shared)
@@ -110,8 +107,9 @@ def build_message(*, message: Message, shared: SharedDetails | None = None) -> E
     is_reminder = message.kind == MessageKind.REMINDER
     if is_reminder:
         # sync_schedule plans every reminder for one session; other kinds cover the whole series.
-        assert message.session is not None
-        sessions = [message.session]
+        session = next((s for s in upcoming if s.pk == message.topic_id), None) or message.topic
+        assert isinstance(session, Session)
+        sessions = [session]
     else:
         sessions = upcoming
     reply = getattr(invitation, "reply", None)
@@ -122,7 +120,7 @@ def build_message(*, message: Message, shared: SharedDetails | None = None) -> E
         "invitee": invitee,
         "programme": programme,
         "sessions": sessions,
-        "session": message.session,
+        "session": sessions[0] if is_reminder else None,
         "venues": sorted(venues, key=lambda venue: venue.name),
         "facilitators": details.facilitators,
         "reply_url": reply_url,
@@ -140,7 +138,6 @@ def build_message(*, message: Message, shared: SharedDetails | None = None) -> E
         to_address=invitee.email,
         language=invitee.language,
         headers={
-            "Message-ID": f"<outbox-{message.pk}@{site_domain()}>",
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
@@ -149,7 +146,7 @@ def build_message(*, message: Message, shared: SharedDetails | None = None) -> E
             (
                 "better-together.ics",
                 details.calendar(
-                    title=programme.title, sessions=sessions, key=message.session_id if is_reminder else None
+                    title=programme.title, sessions=sessions, key=message.topic_id if is_reminder else None
                 ),
                 "text/calendar",
             )

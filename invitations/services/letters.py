@@ -17,8 +17,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bettertogether.pdf import qr_svg, render_pdf, url_fetcher  # noqa: F401 (tests use them from here)
-from bettertogether.users import User
+from core import jobs
+from core.pdf import qr_svg, render_pdf, url_fetcher  # noqa: F401 (tests use them from here)
+from core.queue import enqueue
+from core.users import User
 from events.models import Organisation, Programme, Session
 
 from ..enums import Channel, LetterState, MessageKind
@@ -31,6 +33,11 @@ from .wording import default_letter_text
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
 CODE_LENGTH = 6
 CODE_ATTEMPTS = 20
+
+
+# The tasks that make a batch (invitations.tasks), enqueued by name (core.queue).
+RENDER_TASK = "invitations.render_letters"
+CHUNK_TASK = "invitations.render_letter_chunk"
 
 
 class NoLetterInvitees(Exception):
@@ -92,10 +99,6 @@ def letter_schools(*, programme: Programme, user: User) -> list[Organisation]:
     if not user.has_perm("events.change_programme", programme):
         schools = schools.filter(coordinators=user)
     return list(schools)
-
-
-def may_print_for(*, user: User, programme: Programme, school: Organisation) -> bool:
-    return any(s.pk == school.pk for s in letter_schools(programme=programme, user=user))
 
 
 def letter_words(*, programme: Programme) -> str:
@@ -291,7 +294,10 @@ def request_letters(
 ) -> LetterBatch:
     """The batch of letters for a school: the newest one if nothing printed on it has changed and it is
     ready or still being made; otherwise a new batch, queued, and the task that renders it enqueued
-    once the transaction commits. Raises NoLetterInvitees when there is nobody to write to."""
+    once the transaction commits. A batch still waiting or being made after PDF_JOB_STUCK_AFTER_SECONDS
+    (a worker died with it) is given up (failed) and a fresh one made. Requests for one programme are
+    taken one at a time (core.jobs.reuse_or_create), so two clicks make one batch. Raises
+    NoLetterInvitees when there is nobody to write to."""
     if kind not in (MessageKind.INVITATION, MessageKind.REMINDER):
         raise ValueError(f"Letters are invitations or reminders, not {kind!r}.")
     prepared = prepare(programme=programme, school=school, kind=kind, session=session)
@@ -300,30 +306,18 @@ def request_letters(
             _("Nobody from %(school)s is reached by letter yet, so there are no letters to print.")
             % {"school": school.name}
         )
-    newest = (
-        LetterBatch.objects.filter(programme=programme, school=school, kind=kind, session=session)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if (
-        newest is not None
-        and newest.fingerprint == prepared.fingerprint
-        and newest.state in (LetterState.QUEUED, LetterState.RENDERING, LetterState.READY)
-    ):
-        return newest
-    batch = LetterBatch.objects.create(
-        programme=programme,
-        school=school,
-        kind=kind,
-        session=session,
+    return jobs.reuse_or_create(
+        model=LetterBatch,
+        scope={"programme": programme, "school": school, "kind": kind, "session": session},
         fingerprint=prepared.fingerprint,
-        pages_total=len(prepared.invitations),
-        created_by=user if user is not None and user.is_authenticated else None,
+        lock=programme,
+        task_name=RENDER_TASK,
+        stuck_error=_("Making the letters took far too long, so it was stopped. Please try again."),
+        defaults={
+            "pages_total": len(prepared.invitations),
+            "created_by": user if user is not None and user.is_authenticated else None,
+        },
     )
-    from ..tasks import render_letters
-
-    transaction.on_commit(lambda: render_letters.delay(batch.pk))
-    return batch
 
 
 # Big batches are rendered in chunks of this many letters, each by its own task, so that the worker's
@@ -333,12 +327,10 @@ CHUNK_PAGES = 50
 
 def render_batch(*, batch: LetterBatch) -> LetterBatch:
     """Make a queued batch's PDF and store it: rendering → ready, or failed with a plain message.
-    Claims the batch first, so a task delivered twice renders once. A batch of more than CHUNK_PAGES
-    letters is split: one ``invitations.render_letter_chunk`` task per chunk, enqueued here."""
-    claimed = LetterBatch.objects.filter(pk=batch.pk, state=LetterState.QUEUED).update(
-        state=LetterState.RENDERING
-    )
-    if not claimed:
+    Claims the batch first (core.jobs.claim), so a task delivered twice renders once. A batch of more
+    than CHUNK_PAGES letters is split: one ``invitations.render_letter_chunk`` task per chunk, enqueued
+    here at once (this runs in a task, outside any transaction)."""
+    if not jobs.claim(job=batch):
         batch.refresh_from_db()
         return batch
     try:
@@ -346,7 +338,7 @@ def render_batch(*, batch: LetterBatch) -> LetterBatch:
             programme=batch.programme, school=batch.school, kind=batch.kind, session=batch.session
         )
         total = len(prepared.invitations)
-        LetterBatch.objects.filter(pk=batch.pk).update(pages_total=total, pages_done=0)
+        jobs.while_claimed(job=batch).update(pages_total=total, pages_done=0)
         if total > CHUNK_PAGES:
             ids = [invitation.pk for invitation in prepared.invitations]
             chunks = [ids[start : start + CHUNK_PAGES] for start in range(0, total, CHUNK_PAGES)]
@@ -366,10 +358,8 @@ def render_batch(*, batch: LetterBatch) -> LetterBatch:
     except Exception as error:
         mark_failed(batch=batch, error=error)
         raise
-    from ..tasks import render_letter_chunk
-
     for index, chunk in enumerate(chunks):
-        render_letter_chunk.delay(batch.pk, index, len(chunks), chunk)
+        enqueue(CHUNK_TASK, batch.pk, index, len(chunks), chunk)
     batch.refresh_from_db()
     return batch
 
@@ -381,7 +371,8 @@ def _part_name(batch: LetterBatch, index: int) -> str:
 def render_chunk(*, batch: LetterBatch, index: int, count: int, invitation_ids: list[int]) -> LetterBatch:
     """Render one chunk of a batch's letters to a part file and count its pages done; the chunk that
     completes the batch merges the parts into the batch's file (ready). Nothing happens for a batch that
-    is no longer rendering (it failed meanwhile)."""
+    is no longer rendering under the claim it had when this chunk was loaded (it failed, or was given up
+    as stuck, meanwhile)."""
     if batch.state != LetterState.RENDERING:
         return batch
     try:
@@ -401,13 +392,13 @@ def render_chunk(*, batch: LetterBatch, index: int, count: int, invitation_ids: 
     except Exception as error:
         mark_failed(batch=batch, error=error)
         raise
-    LetterBatch.objects.filter(pk=batch.pk, state=LetterState.RENDERING).update(
-        pages_done=F("pages_done") + len(invitation_ids)
-    )
+    jobs.while_claimed(job=batch).update(pages_done=F("pages_done") + len(invitation_ids))
     # Exactly one chunk claims the merge: the one whose update finds every page done and no finish yet.
-    last = LetterBatch.objects.filter(
-        pk=batch.pk, state=LetterState.RENDERING, pages_done=F("pages_total"), finished_at__isnull=True
-    ).update(finished_at=timezone.now())
+    last = (
+        jobs.while_claimed(job=batch)
+        .filter(pages_done=F("pages_total"), finished_at__isnull=True)
+        .update(finished_at=timezone.now())
+    )
     if last:
         try:
             merge_parts(batch=batch, count=count)
@@ -429,27 +420,25 @@ def merge_parts(*, batch: LetterBatch, count: int) -> None:
             writer.append(io.BytesIO(part.read()))
     output = io.BytesIO()
     writer.write(output)
-    batch.refresh_from_db()
+    batch.refresh_from_db(fields=["pages_total"])
     _store(batch=batch, pdf=output.getvalue(), pages=batch.pages_total)
     for name in names:
         default_storage.delete(name)
 
 
-def _store(*, batch: LetterBatch, pdf: bytes, pages: int) -> None:
-    batch.file.save(f"letters-{batch.pk}.pdf", ContentFile(pdf), save=False)
-    LetterBatch.objects.filter(pk=batch.pk).update(
-        file=batch.file.name,
-        state=LetterState.READY,
-        pages_done=pages,
-        pages_total=pages,
-        finished_at=timezone.now(),
+def _store(*, batch: LetterBatch, pdf: bytes, pages: int) -> bool:
+    """Store the batch's PDF and mark it ready — only while it is still this renderer's (core.jobs.store):
+    a renderer that finishes after its batch was given up as stuck keeps nothing. Returns whether stored."""
+    return jobs.store(
+        job=batch, name=f"letters-{batch.pk}.pdf", content=pdf, pages_done=pages, pages_total=pages
     )
 
 
 def mark_failed(*, batch: LetterBatch, error: BaseException | None = None) -> None:
-    LetterBatch.objects.filter(pk=batch.pk).update(
-        state=LetterState.FAILED,
-        finished_at=timezone.now(),
+    """Mark a batch that could not be made as failed, with a plain message (``error``, the cause, is not
+    shown to anyone). A batch given up meanwhile, or claimed again, is left as it is."""
+    jobs.mark_failed(
+        job=batch,
         error=_("The letters could not be made. Please try again, or ask the facilitator for help."),
     )
 

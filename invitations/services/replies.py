@@ -9,12 +9,14 @@ from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bettertogether.tokens import hash_token
-from bettertogether.users import User
+from core.models import Message
+from core.tokens import hash_token
+from core.users import User
+from events.models import Session
 
 from ..enums import Answer, Channel, MessageKind, MessageState, ReplySource
-from ..models import Invitation, Message, Reply, ReplyToken, SessionAnswer
-from .schedule import sync_schedule
+from ..models import Invitation, Reply, ReplyToken, SessionAnswer
+from .schedule import new_message, sync_schedule
 
 
 def find_invitation(*, token: str) -> Invitation | None:
@@ -76,7 +78,7 @@ def parse_ages(text: str, *, children: int) -> str:
 
 
 @transaction.atomic
-def record_reply(
+def save_reply(
     *,
     invitation: Invitation,
     answers: dict[int, str],
@@ -87,17 +89,21 @@ def record_reply(
     """Save someone's answer (per session, and what would help them come), replacing any earlier one.
 
     ``answers`` maps session ids of this programme to yes / no / maybe; a session of another programme,
-    or a cancelled one, is refused. Queues a confirmation email for people reached by email, and
-    brings the schedule in line (no reminder for a session they can't come to, no nudge).
+    or a cancelled one, is refused. A session that is over and not in ``answers`` keeps the answer given
+    before (the reply page asks only about the sessions still to come); any other session left out loses
+    its answer. Queues a confirmation email for people reached by email, and brings the schedule in line
+    (no reminder for a session they can't come to, no nudge).
     Two submissions at once are serialised by locking the invitation row: the later one wins whole.
     """
     Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
-    sessions = set(invitation.programme.sessions.active().values_list("pk", flat=True))
-    if not set(answers) <= sessions:
+    sessions = list(invitation.programme.sessions.active().only("pk", "date", "end_time"))
+    if not set(answers) <= {session.pk for session in sessions}:
         raise ValidationError(_("That answer is for a session that isn't part of this programme."))
     if any(answer not in Answer.values for answer in answers.values()):
         raise ValidationError(_("Please choose coming, can't come or not sure for each session."))
-    reply, _created = Reply.objects.get_or_create(invitation=invitation)
+    reply, created = Reply.objects.get_or_create(invitation=invitation)
+    if not created:
+        answers = {**_answers_kept(reply=reply, sessions=sessions, answers=answers), **answers}
     for name in REPLY_DETAILS:
         field = Reply._meta.get_field(name)
         assert isinstance(field, Field)  # REPLY_DETAILS are Reply's own columns, never relations
@@ -117,6 +123,15 @@ def record_reply(
     return reply
 
 
+def _answers_kept(*, reply: Reply, sessions: list[Session], answers: dict[int, str]) -> dict[int, str]:
+    """The earlier answers of ``reply`` for the (active) sessions that are over and not in ``answers``."""
+    now = timezone.now()
+    over = {session.pk for session in sessions if session.ends_at <= now} - set(answers)
+    if not over:
+        return {}
+    return dict(reply.answers.filter(session_id__in=over).values_list("session_id", "answer"))
+
+
 def _queue_confirmation(*, invitation: Invitation, reply: Reply) -> None:
     """One confirmation per change; a newer answer replaces a confirmation that has not gone yet."""
     invitee = invitation.invitee
@@ -125,10 +140,10 @@ def _queue_confirmation(*, invitation: Invitation, reply: Reply) -> None:
     ).update(state=MessageState.CANCELLED)
     if invitee.channel != Channel.EMAIL or not invitee.email or invitation.opted_out_at:
         return
-    Message.objects.create(
-        invitation=invitation,
+    new_message(
+        invitation_id=invitation.pk,
         kind=MessageKind.CONFIRMATION,
         version=reply.version,
         channel=Channel.EMAIL,
         scheduled_for=timezone.now(),
-    )
+    ).save()

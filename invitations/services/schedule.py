@@ -9,14 +9,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from core.models import Message
 from events.enums import ProgrammeStatus
 from events.models import Programme, Session
 
 from ..enums import SCHEDULED_KINDS, Answer, Channel, MessageKind, MessageState
-from ..models import Invitation, Message
+from ..models import Invitation
 
 # Messages go at nine in the morning, local time, on the day they are due.
 SEND_TIME = time(9, 0)
@@ -30,6 +32,28 @@ class Planned:
     kind: str
     session_id: int | None
     scheduled_for: datetime
+
+
+def new_message(
+    *,
+    invitation_id: int,
+    kind: str,
+    channel: str,
+    scheduled_for: datetime,
+    session_id: int | None = None,
+    version: int = 0,
+) -> Message:
+    """An (unsaved) outbox row to one invitee about their invitation, and about one session if given."""
+    return Message(
+        recipient_type=ContentType.objects.get_for_model(Invitation),
+        recipient_id=invitation_id,
+        topic_type=ContentType.objects.get_for_model(Session) if session_id else None,
+        topic_id=session_id,
+        kind=kind,
+        channel=channel,
+        scheduled_for=scheduled_for,
+        version=version,
+    )
 
 
 def send_time(day: date) -> datetime:
@@ -55,13 +79,29 @@ def answers_of(invitation: Invitation) -> dict[int, str] | None:
     return {answer.session_id: answer.answer for answer in reply.answers.all()}
 
 
+def came_to_a_session(*, programme: Programme) -> set[int]:
+    """The ids of the programme's invitations whose person has come to one of its sessions.
+
+    Attendance is evaluations' model, and evaluations sits above this app (it may not be imported here):
+    the query reaches it through its relation to Invitation by name (``Attendance.invitation``,
+    related_name "attendances"), so the schedule always agrees with the sign-in list, a mark undone
+    included, with nothing to keep in step."""
+    return set(programme.invitations.filter(attendances__isnull=False).values_list("pk", flat=True))
+
+
 def plan_for(
-    *, invitation: Invitation, programme: Programme, sessions: list[Session], now: datetime
+    *,
+    invitation: Invitation,
+    programme: Programme,
+    sessions: list[Session],
+    now: datetime,
+    has_come: bool,
 ) -> list[Planned]:
     """The messages one invitee should get, each at its ideal time (which may have passed: then it goes
-    at the next run). Nothing for someone who opted out, or once every session has started. Reminders
-    go to people coming or not yet decided, never for a session they said they can't come to; the nudge
-    only to people who have not replied."""
+    at the next run). Nothing for someone who opted out, or once every session has started. The
+    invitation only to people who have neither replied nor come to a session (``has_come``: see
+    came_to_a_session). Reminders go to people coming or not yet decided, never for a session they said
+    they can't come to; the nudge only to people who have not replied and have not come."""
     if (
         invitation.opted_out_at
         or programme.status == ProgrammeStatus.FINISHED
@@ -77,9 +117,11 @@ def plan_for(
     # arrive before or together with it are left out, because the invitation says it all.
     invited_by = max(invite_at, invitation.created_at)
     answers = answers_of(invitation)
-    # Someone who walked in on the day has already come: they get reminders of what is next, not an
-    # invitation to something they are part of.
-    planned = [] if invitation.met_on_the_day else [Planned(MessageKind.INVITATION, None, invite_at)]
+    # Someone who has replied, came to a session or walked in on the day knows about the programme
+    # already: they get reminders of what is next, not an invitation to something they are part of.
+    part_of_it = has_come or invitation.met_on_the_day
+    invite = answers is None and not part_of_it
+    planned = [Planned(MessageKind.INVITATION, None, invite_at)] if invite else []
     for session in upcoming:
         remind_at = send_time(session.date - timedelta(days=programme.reminder_lead_days))
         if remind_at > invited_by and (answers or {}).get(session.pk) != Answer.NO:
@@ -88,7 +130,7 @@ def plan_for(
     nudge_at = send_time(first.date - timedelta(days=NUDGE_DAYS_BEFORE))
     if (
         answers is None
-        and not invitation.met_on_the_day
+        and not part_of_it
         and invitation.invitee.channel == Channel.EMAIL
         and first.starts_at > now
         and nudge_at > invited_by
@@ -102,7 +144,8 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
     """Bring the programme's outbox in line with its sessions, list and lead times.
 
     Creates missing rows, moves scheduled ones, cancels rows no longer wanted (a cancelled or started
-    session, someone who opted out, a finished programme) and revives cancelled rows wanted again.
+    session, someone who opted out, replied or came, a finished programme) and revives cancelled rows
+    wanted again.
     Rows being sent or already sent are never touched. Returns how many rows changed.
     """
     now = now or timezone.now()
@@ -111,14 +154,21 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
         programme.invitations.select_related("invitee", "reply").prefetch_related("reply__answers")
     )
     existing = {
-        (m.invitation_id, m.kind, m.session_id): m
+        (m.recipient_id, m.kind, m.topic_id): m
         for m in Message.objects.filter(invitation__programme=programme, kind__in=SCHEDULED_KINDS).only(
-            "pk", "invitation_id", "kind", "session_id", "state", "scheduled_for", "channel"
+            "pk", "recipient_id", "kind", "topic_id", "state", "scheduled_for", "channel"
         )
     }
+    came = came_to_a_session(programme=programme)
     wanted: dict[tuple, tuple[Planned, str]] = {}
     for invitation in invitations:
-        for planned in plan_for(invitation=invitation, programme=programme, sessions=sessions, now=now):
+        for planned in plan_for(
+            invitation=invitation,
+            programme=programme,
+            sessions=sessions,
+            now=now,
+            has_come=invitation.pk in came,
+        ):
             wanted[(invitation.pk, planned.kind, planned.session_id)] = (planned, invitation.invitee.channel)
 
     new_rows = []
@@ -127,7 +177,7 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
         row = existing.get(key)
         if row is None:
             new_rows.append(
-                Message(
+                new_message(
                     invitation_id=key[0],
                     kind=planned.kind,
                     session_id=planned.session_id,

@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Programme, Session
 
+from ..balance import even_split, low_groups, share_of, under_a_quarter
 from ..enums import BALANCE_GROUPS, GROUP_OF_CATEGORY, Answer, group_label
 from ..models import Invitee, Reply, SessionAnswer
-from .invitees import share_of, under_a_quarter
 
 # --- Numbers by group ----------------------------------------------------------------------------------
 
@@ -67,11 +67,11 @@ class SessionAttendance:
     @property
     def aim(self) -> int:
         """An even split of those coming: about a third from each group."""
-        return round(self.coming / len(self.groups)) if self.groups else 0
+        return even_split(self.coming)
 
     @property
     def low(self) -> list[GroupAnswers]:
-        return [group for group in self.groups if group.low]
+        return low_groups(self.groups)
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,11 @@ class ProgrammeTotal:
 
     @property
     def aim(self) -> int:
-        return round(self.coming / len(self.groups)) if self.groups else 0
+        return even_split(self.coming)
 
     @property
     def low(self) -> list[GroupTotal]:
-        return [group for group in self.groups if group.low]
+        return low_groups(self.groups)
 
 
 @dataclass(frozen=True)

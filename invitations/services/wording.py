@@ -11,7 +11,7 @@ import textstat
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from bettertogether.users import User
+from core.users import User
 from events.models import Programme
 
 from ..models import MAX_LETTER_CHARACTERS, LetterWording

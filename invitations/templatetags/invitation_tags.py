@@ -6,12 +6,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.models import Message
+
 from ..enums import Channel, MessageKind, MessageState
-from ..models import Message
 
 register = template.Library()
 
-MAILBOX_BACKEND = "bettertogether.mailbox.MailboxBackend"
+MAILBOX_BACKEND = "core.mailbox.MailboxBackend"
 
 
 def mailbox_enabled() -> bool:
@@ -30,8 +31,8 @@ def _moment(value) -> str:
 @register.filter
 def message_kind(message: Message) -> str:
     """ "Invitation", or "Session reminder (17 Jun)"."""
-    if message.kind == MessageKind.REMINDER and message.session_id:
-        return _("Session reminder (%(date)s)") % {"date": date_format(message.session.date, "j M")}
+    if message.kind == MessageKind.REMINDER and message.topic_id:
+        return _("Session reminder (%(date)s)") % {"date": date_format(message.topic.date, "j M")}
     return message.get_kind_display()
 
 

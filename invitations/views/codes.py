@@ -1,5 +1,5 @@
 """Paper replies: the school office types the short reply code from a letter's tear-off slip, and is taken
-to the staff form for that person's reply (RecordReplyView) with "Reply slip" already chosen."""
+to the staff form for that person's reply (StaffReplyView) with "Reply slip" already chosen."""
 
 import re
 
@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
-from events.views import ProgrammeMixin
+from events.mixins import ProgrammeMixin
 
 from ..enums import ReplySource
 from ..models import Invitation
@@ -107,5 +107,5 @@ class ReplyCodeView(ProgrammeMixin, FormView):
         return context
 
     def form_valid(self, form):
-        url = reverse("invitations:record_reply", args=[self.programme.pk, form.invitation.pk])
+        url = reverse("invitations:staff_reply", args=[self.programme.pk, form.invitation.pk])
         return HttpResponseRedirect(f"{url}?source={ReplySource.PAPER}")

@@ -6,70 +6,66 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bettertogether.permissions import object_permission_required
+from core.downloads import file_response
+from core.permissions import object_permission_required
+from events.mixins import get_programme
 from events.models import Organisation, Programme
 
-from ..enums import Channel, LetterState, MessageKind
+from ..enums import Channel, LetterState
+from ..forms import LetterRequestForm
 from ..models import Invitation, LetterBatch
+from ..rules import SchoolLetters
 from ..services import letters
 
 PERMISSION = "invitations.add_invitation"
 
 
-def _programme(request: HttpRequest, pk: int, **kwargs) -> Programme:
-    return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=pk)
-
-
-def _school_for(request: HttpRequest, programme: Programme, school_pk: int) -> Organisation:
-    school = next(
-        (s for s in letters.letter_schools(programme=programme, user=request.user) if s.pk == school_pk), None
-    )
-    if school is None:
+def _check_prints_for(request: HttpRequest, programme: Programme, school: Organisation) -> None:
+    if not request.user.has_perm("invitations.print_letters", SchoolLetters(programme, school)):
         raise PermissionDenied
-    return school
 
 
 def _batch_for(request: HttpRequest, programme: Programme, batch_pk: int) -> LetterBatch:
     batch = get_object_or_404(
         LetterBatch.objects.select_related("school", "session"), pk=batch_pk, programme=programme
     )
-    if not letters.may_print_for(user=request.user, programme=programme, school=batch.school):
-        raise PermissionDenied
+    _check_prints_for(request, programme, batch.school)
     return batch
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@object_permission_required(PERMISSION, _programme)
+@object_permission_required(PERMISSION, get_programme)
 def letters_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Each school this user prints for, how many letters it needs, and a button to make them."""
-    programme = _programme(request, pk)
-    schools = letters.letter_schools(programme=programme, user=request.user)
+    programme = get_programme(request, pk)
     sessions = list(programme.sessions.upcoming())
     if request.method == "POST":
-        try:
-            school = _school_for(request, programme, int(request.POST.get("school", "0")))
-        except ValueError as error:
-            raise Http404 from error
-        kind, session = MessageKind.INVITATION, None
-        choice = request.POST.get("letter", "invitation")
-        if choice.startswith("reminder-"):
-            kind = MessageKind.REMINDER
-            session = next((s for s in sessions if str(s.pk) == choice.removeprefix("reminder-")), None)
-            if session is None:
-                messages.error(request, _("That session has already happened or was cancelled."))
-                return redirect("invitations:letters", pk)
+        form = LetterRequestForm(request.POST, programme=programme, sessions=sessions)
+        valid = form.is_valid()
+        school = form.cleaned_data.get("school")
+        if school is None:  # not a school of this programme: the form was not ours
+            raise Http404
+        _check_prints_for(request, programme, school)
+        if not valid:
+            for error in form.errors["letter"]:
+                messages.error(request, error)
+            return redirect("invitations:letters", pk)
         try:
             batch = letters.request_letters(
-                programme=programme, school=school, kind=kind, session=session, user=request.user
+                programme=programme,
+                school=school,
+                kind=form.kind(),
+                session=form.session(),
+                user=request.user,
             )
         except letters.NoLetterInvitees as error:
             messages.warning(request, str(error))
             return redirect("invitations:letters", pk)
         return redirect("invitations:letter_batch", pk, batch.pk)
 
+    schools = letters.letter_schools(programme=programme, user=request.user)
     people = {school.pk: [] for school in schools}
     for invitation in (
         programme.invitations.filter(
@@ -88,10 +84,10 @@ def letters_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-@object_permission_required(PERMISSION, _programme)
+@object_permission_required(PERMISSION, get_programme)
 def letter_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
     """How a batch is getting on: refreshes itself every two seconds (no JavaScript) until it is ready."""
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     batch = _batch_for(request, programme, batch_pk)
     waiting = batch.state in (LetterState.QUEUED, LetterState.RENDERING)
     return render(
@@ -107,23 +103,21 @@ def letter_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
 
 
 @require_safe
-@object_permission_required(PERMISSION, _programme)
+@object_permission_required(PERMISSION, get_programme)
 def letter_download(request: HttpRequest, pk: int, batch_pk: int) -> FileResponse:
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     batch = _batch_for(request, programme, batch_pk)
     if batch.state != LetterState.READY or not batch.file:
         raise Http404
-    name = f"letters-{slugify(batch.school.name) or 'school'}-{batch.get_kind_display()}.pdf"
-    response = FileResponse(batch.file.open("rb"), as_attachment=True, filename=slugify(name[:-4]) + ".pdf")
-    response["Content-Type"] = "application/pdf"
-    return response
+    name = slugify(f"letters-{slugify(batch.school.name) or 'school'}-{batch.get_kind_display()}")
+    return file_response(batch.file.open("rb"), filename=f"{name}.pdf", content_type="application/pdf")
 
 
 @require_safe
-@object_permission_required(PERMISSION, _programme)
+@object_permission_required(PERMISSION, get_programme)
 def letter_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     """One person's letter, made now: for a lost letter, or someone added after the school's batch."""
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     invitation = get_object_or_404(
         Invitation.objects.select_related("invitee__organisation", "programme"),
         pk=invitation_pk,
@@ -132,10 +126,9 @@ def letter_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
     school = invitation.invitee.organisation
     if school is None or not school.is_school:
         raise Http404
-    if not letters.may_print_for(user=request.user, programme=programme, school=school):
-        raise PermissionDenied
-    pdf = letters.one_letter_pdf(invitation=invitation)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"letter-{slugify(invitation.invitee.name) or invitation.pk}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    _check_prints_for(request, programme, school)
+    return file_response(
+        letters.one_letter_pdf(invitation=invitation),
+        filename=f"letter-{slugify(invitation.invitee.name) or invitation.pk}.pdf",
+        content_type="application/pdf",
+    )

@@ -13,11 +13,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
-from bettertogether.csvsafe import csv_text
-from bettertogether.permissions import object_permission_required
+from core.csvsafe import csv_text
+from core.downloads import csv_response, csv_text_response
+from core.models import Message
+from core.permissions import object_permission_required
 from events.enums import OrganisationKind, ProgrammeStatus
+from events.mixins import ProgrammeMixin, get_programme
 from events.models import Programme, Session
-from events.views import ProgrammeMixin
 
 from ..enums import ReplySource
 from ..forms import (
@@ -27,8 +29,8 @@ from ..forms import (
     RecordReplyForm,
     UploadForm,
 )
-from ..models import Invitation, Message, SessionAnswer
-from ..services import invitees, replies
+from ..models import Invitation, SessionAnswer
+from ..services import csv_import, invitees, replies
 from ..templatetags.invitation_tags import message_kind, message_state
 
 
@@ -42,10 +44,6 @@ class InvitationsMixin(ProgrammeMixin):
         return super().get_context_data(programme=self.programme, **kwargs)
 
 
-def _programme(request: HttpRequest, pk: int) -> Programme:
-    return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=pk)
-
-
 def _invitations_with_messages(*, programme: Programme, user) -> QuerySet[Invitation]:
     """The invitations this user may see, with everything the list shows: no query per person."""
     return (
@@ -53,7 +51,7 @@ def _invitations_with_messages(*, programme: Programme, user) -> QuerySet[Invita
         .select_related("invitee__organisation", "reply")
         .prefetch_related(
             Prefetch(
-                "messages", queryset=Message.objects.select_related("session").order_by("scheduled_for", "pk")
+                "messages", queryset=Message.objects.prefetch_related("topic").order_by("scheduled_for", "pk")
             ),
             Prefetch(
                 "reply__answers",
@@ -82,7 +80,7 @@ class InvitationListView(InvitationsMixin, TemplateView):
         return super().get_context_data(
             invitations=list(_invitations_with_messages(programme=programme, user=user)),
             balance=invitees.list_balance(programme=programme),
-            whole_list=invitees.runs(user, programme),
+            whole_list=invitees.may_change_programme(user, programme),
             can_change_programme=user.has_perm("events.change_programme", programme),
             can_invite_groups=can_invite_groups,
             groups_without_email=groups_without_email,
@@ -107,10 +105,10 @@ CSV_HEADER = [
 ]
 
 
-@object_permission_required("invitations.view_invitations", _programme)
+@object_permission_required("invitations.view_invitations", get_programme)
 def invitation_list_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The list as a spreadsheet, in the same columns the upload takes. No cell is ever a formula."""
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     is_open = programme.status == ProgrammeStatus.OPEN
     rows = []
     for invitation in _invitations_with_messages(programme=programme, user=request.user):
@@ -132,10 +130,7 @@ def invitation_list_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             ]
         )
-    response = HttpResponse(csv_text(CSV_HEADER, rows), content_type="text/csv; charset=utf-8")
-    filename = f"invitations-{slugify(programme.title) or programme.pk}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(f"invitations-{slugify(programme.title) or programme.pk}.csv", CSV_HEADER, rows)
 
 
 class InvitationCreateView(InvitationsMixin, FormView):
@@ -153,13 +148,13 @@ class InvitationCreateView(InvitationsMixin, FormView):
         return redirect("invitations:list", self.programme.pk)
 
 
-class RecordReplyView(ProgrammeMixin, FormView):
+class StaffReplyView(ProgrammeMixin, FormView):
     """A reply given on paper, by phone or in person, recorded on the person's behalf by the programme's
     facilitators, or by a school coordinator for their own school's people (anyone else's: 404)."""
 
     permission_required = "invitations.add_invitation"
     form_class = RecordReplyForm
-    template_name = "invitations/record_reply.html"
+    template_name = "invitations/staff_reply.html"
 
     @cached_property
     def invitation(self) -> Invitation:
@@ -205,7 +200,7 @@ class RecordReplyView(ProgrammeMixin, FormView):
 
     def form_valid(self, form):
         try:
-            replies.record_reply(
+            replies.save_reply(
                 invitation=self.invitation,
                 answers=form.answers(),
                 details=form.details(),
@@ -238,7 +233,7 @@ class ImportView(InvitationsMixin, FormView):
             organisations=organisations,
             runs=scope.runs,
             example=example_csv(programme=self.programme, scope=scope).lstrip("\ufeff"),
-            max_rows=invitees.MAX_ROWS,
+            max_rows=csv_import.MAX_ROWS,
             **kwargs,
         )
 
@@ -263,7 +258,7 @@ class ImportView(InvitationsMixin, FormView):
         if not form.is_valid():
             messages.error(self.request, _("Something went wrong with the file. Please upload it again."))
             return redirect("invitations:import", self.programme.pk)
-        preview = invitees.import_csv(
+        preview = csv_import.import_csv(
             programme=self.programme, text=form.cleaned_data["text"], user=self.request.user
         )
         if preview.file_error:
@@ -273,7 +268,7 @@ class ImportView(InvitationsMixin, FormView):
         return redirect("invitations:list", self.programme.pk)
 
 
-def import_summary(preview: invitees.Preview) -> str:
+def import_summary(preview: csv_import.Preview) -> str:
     added, already, errors = len(preview.to_add), len(preview.already), len(preview.errors)
     parts = [
         ngettext("Added %(count)s person to the list.", "Added %(count)s people to the list.", added)
@@ -323,24 +318,20 @@ def example_csv(*, programme: Programme, scope: invitees.Scope) -> str:
                 "email",
             ]
         )
-    return csv_text(invitees.KNOWN_COLUMNS, rows)
+    return csv_text(csv_import.KNOWN_COLUMNS, rows)
 
 
-@object_permission_required("invitations.add_invitation", _programme)
+@object_permission_required("invitations.add_invitation", get_programme)
 def import_example(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     scope = invitees.scope_for(user=request.user, programme=programme)
-    response = HttpResponse(
-        example_csv(programme=programme, scope=scope), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="invitation-list-example.csv"'
-    return response
+    return csv_text_response("invitation-list-example.csv", example_csv(programme=programme, scope=scope))
 
 
 @require_POST
-@object_permission_required("invitations.invite_groups", _programme)
+@object_permission_required("invitations.invite_groups", get_programme)
 def invite_groups(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme(request, pk)
+    programme = get_programme(request, pk)
     added = invitees.invite_organisations(programme=programme, user=request.user)
     if added:
         messages.success(

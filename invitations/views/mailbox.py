@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from bettertogether.mailbox import mailbox_dir
+from core.mailbox import mailbox_dir
 
 from ..templatetags.invitation_tags import mailbox_enabled
 

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bettertogether.tokenpages import link_page
+from core.downloads import file_response
+from core.tokenpages import link_page
 from events.enums import ProgrammeStatus
 from events.models import Programme, Session
 
@@ -58,7 +59,7 @@ def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
     """The pages a reply link opens. Rate-limited per client address; an unknown or altered token gets a
     plain 404 that says nothing about any programme; once the programme has finished, a friendly page
     (410 Gone) unless ``after_finish``. Every answer, even an error, gets the private headers. POSTs
-    are checked by TokenPageCsrfMiddleware unless ``csrf`` is off (the one-click unsubscribe)."""
+    get Django's CSRF check unless ``csrf`` is off (the one-click unsubscribe)."""
 
     def decorator(view: Callable) -> Callable:
         @link_page(lambda token: replies.find_invitation(token=token), scope="reply-links", csrf=csrf)
@@ -100,18 +101,15 @@ def _venues(sessions: list[Session]) -> list:
 @require_http_methods(["GET", "HEAD", "POST"])
 def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
     """Where the link in an invitation leads. Opening it never changes anything (mail scanners open
-    every link); the answer is a POST. Sessions already over keep the answer given before."""
+    every link); the answer is a POST, for the sessions still to come (save_reply keeps the answers
+    given before for sessions already over)."""
     upcoming = opened.upcoming
     if request.method == "POST":
         form = ReplyForm(request.POST, sessions=upcoming)
         if form.is_valid():
-            still_open = {session.pk for session in upcoming}
-            kept = {pk: answer for pk, answer in opened.answers().items() if pk not in still_open}
             try:
-                replies.record_reply(
-                    invitation=opened.invitation,
-                    answers={**kept, **form.answers()},
-                    details=form.details(),
+                replies.save_reply(
+                    invitation=opened.invitation, answers=form.answers(), details=form.details()
                 )
             except ValidationError as error:
                 form.show_errors(error)
@@ -170,12 +168,11 @@ def reply_calendar(request: HttpRequest, opened: Opened) -> HttpResponse:
     """An .ics file of the sessions still to come that they said yes or maybe to; all of them if none."""
     given = opened.answers()
     chosen = [s for s in opened.upcoming if given.get(s.pk) in (Answer.YES, Answer.MAYBE)]
-    response = HttpResponse(
+    return file_response(
         emails.calendar_file(sessions=chosen or opened.upcoming, title=opened.programme.title),
+        filename="better-together.ics",
         content_type="text/calendar; charset=utf-8",
     )
-    response["Content-Disposition"] = 'attachment; filename="better-together.ics"'
-    return response
 
 
 # Mail programs send the one-click unsubscribe (RFC 8058) as a POST with no CSRF token; the unguessable

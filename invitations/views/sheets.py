@@ -11,9 +11,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from bettertogether.csvsafe import csv_text
+from core.downloads import csv_response
+from events.mixins import ProgrammeMixin
 from events.models import Session
-from events.views import ProgrammeMixin
 
 from ..services import sheets
 
@@ -146,8 +146,6 @@ class SheetCsvView(SheetView):
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         header, rows = CSV_TABLES[self.kind](self.sheet)
-        response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
         title = slugify(self.programme.title) or str(self.programme.pk)
         filename = f"{self.kind}-{title}-session-{self.session.order}-{self.session.date:%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_response(filename, header, rows)

@@ -4,16 +4,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 
-from bettertogether.permissions import object_permission_required
-from events.models import Programme
-from events.views import ProgrammeMixin
+from core.permissions import object_permission_required
+from events.mixins import ProgrammeMixin, get_programme
 
 from ..models import MAX_LETTER_CHARACTERS, LetterWording
 from ..services import wording
@@ -91,12 +90,8 @@ class LetterWordingView(ProgrammeMixin, FormView):
         return redirect("invitations:letter_wording", self.programme.pk)
 
 
-def _programme(request: HttpRequest, pk: int) -> Programme:
-    return get_object_or_404(Programme.objects.select_related("neighbourhood"), pk=pk)
-
-
 @require_POST
-@object_permission_required("invitations.change_letter_wording", _programme)
+@object_permission_required("invitations.change_letter_wording", get_programme)
 def check_letter_wording(request: HttpRequest, pk: int) -> JsonResponse:
     """The check of the words posted as ``text``, as JSON, for the editor to show as they are typed."""
     return JsonResponse(wording.check_wording(text=request.POST.get("text", "")).as_json())

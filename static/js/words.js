@@ -9,8 +9,15 @@
 // focus is inside the queue (someone about to press "Show it").
 //
 // The room screen (#cloud-live): fetches the cloud and its table every few seconds, with a pause button.
+//
+// How often both ask is the region's data-poll-seconds (settings.WORDS_POLL_SECONDS), 5 if it is missing.
 (function () {
   "use strict";
+
+  function pollMilliseconds(region) {
+    var seconds = parseFloat(region.dataset.pollSeconds);
+    return (seconds > 0 ? seconds : 5) * 1000;
+  }
 
   function csrfToken(form) {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -165,7 +172,7 @@
     var pause = document.getElementById("cloud-pause");
     var status = document.getElementById("cloud-status");
     var paused = false;
-    var seconds = 5000;
+    var every = pollMilliseconds(live);
     var last = live.innerHTML;
     pause.hidden = false;
 
@@ -194,7 +201,7 @@
         .catch(function () {});
     }
 
-    var timer = window.setInterval(refresh, seconds);
+    var timer = window.setInterval(refresh, every);
     pause.addEventListener("click", function () {
       paused = !paused;
       // A toggle button: the same label, pressed or not.
@@ -239,7 +246,7 @@
         .catch(function () {});
     }
 
-    var timer = window.setInterval(refresh, 5000);
+    var timer = window.setInterval(refresh, pollMilliseconds(region));
     window.addEventListener("pagehide", function () {
       window.clearInterval(timer);
     });

@@ -3,16 +3,18 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from actions.enums import ActionStatus, LinkState, UpdateSource
 from actions.models import ActionUpdate, LeadLink
 from actions.services import links
-from actions.tasks import send_lead_link
-from bettertogether.tokens import hash_token
+from core import outbox
+from core.enums import MessageState
+from core.tokens import hash_token
 from tests.factories import ProgrammeFactory, SessionFactory
 from tests.smtp import free_port
 
-from .helpers import make_action, participant, sent_link
+from .helpers import emailed_link, make_action, participant, sent_link
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +30,16 @@ def link_in(message) -> str:
     return re.search(r"https?://\S+/a/([\w-]+)/", body).group(1)
 
 
-def test_the_task_sends_one_email_with_a_working_link_even_when_run_twice(smtp_sink, action):
-    link = LeadLink.objects.create(action=action, invitation=action.lead)
+def test_the_outbox_sends_one_email_with_a_working_link_even_when_run_twice(smtp_sink, action):
+    link = links.schedule_lead_link(action=action)
 
-    first = send_lead_link(link.pk)
-    second = send_lead_link(link.pk)
+    first = outbox.dispatch_due()
+    second = outbox.dispatch_due()
 
-    assert (first, second) == ("sent", "skipped")
+    assert (first.sent, second.sent) == (1, 0)
     assert len(smtp_sink.to("amina@example.org")) == 1
-    link.refresh_from_db()
-    assert link.state == LinkState.SENT and link.sent_at and link.attempts == 1
+    link = LeadLink.objects.select_related("message").get(pk=link.pk)
+    assert link.state == LinkState.SENT and link.sent_at and link.message.attempts == 1
     token = link_in(smtp_sink.messages[0])
     assert link.token_hash == hash_token(token)
     assert token not in link.token_hash
@@ -45,7 +47,8 @@ def test_the_task_sends_one_email_with_a_working_link_even_when_run_twice(smtp_s
 
 
 def test_the_email_is_kind_and_in_plain_words(smtp_sink, action):
-    send_lead_link(LeadLink.objects.create(action=action, invitation=action.lead).pk)
+    links.schedule_lead_link(action=action)
+    outbox.dispatch_due()
 
     message = smtp_sink.messages[0]
     text = message.get_body(("plain",)).get_content()
@@ -57,9 +60,9 @@ def test_the_email_is_kind_and_in_plain_words(smtp_sink, action):
 
 def test_a_link_already_failed_or_sending_is_not_sent_again(smtp_sink, action):
     for state in (LinkState.SENDING, LinkState.FAILED, LinkState.SENT):
-        link = LeadLink.objects.create(action=action, invitation=action.lead, state=state)
-        assert send_lead_link(link.pk) == "skipped"
+        emailed_link(action, state=state, claimed_at=timezone.now())
 
+    assert outbox.dispatch_due().sent == 0
     assert smtp_sink.messages == []
 
 
@@ -67,13 +70,12 @@ def test_a_temporary_failure_goes_back_to_wait_with_the_error(settings, action):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
     settings.EMAIL_TIMEOUT = 2
-    link = LeadLink.objects.create(action=action, invitation=action.lead)
+    link = links.schedule_lead_link(action=action)
 
-    with pytest.raises(links.TemporaryFailure):
-        links.send_lead_link_email(link_pk=link.pk)
+    assert outbox.dispatch_due().retrying == 1
 
-    link.refresh_from_db()
-    assert link.state == LinkState.SCHEDULED
+    link = LeadLink.objects.select_related("message").get(pk=link.pk)
+    assert link.state == LinkState.SCHEDULED and link.message.retry_at
     assert link.token_hash == ""
     assert "Connection" in link.last_error or "refused" in link.last_error.lower()
 
@@ -82,13 +84,11 @@ def test_the_last_try_ends_failed_with_the_error(settings, action):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     settings.EMAIL_TIMEOUT = 2
-    link = LeadLink.objects.create(
-        action=action, invitation=action.lead, attempts=links.MAX_LINK_ATTEMPTS - 1
-    )
+    link = emailed_link(action, attempts=outbox.MAX_ATTEMPTS - 1)
 
-    assert links.send_lead_link_email(link_pk=link.pk) == "failed"
+    assert outbox.dispatch_due().failed == 1
 
-    link.refresh_from_db()
+    link = LeadLink.objects.select_related("message").get(pk=link.pk)
     assert link.state == LinkState.FAILED and link.last_error and link.token_hash == ""
 
 
@@ -119,7 +119,7 @@ def test_opening_the_link_shows_the_action_and_changes_nothing(client, action):
     assert "A walking bus to school" in html and "Talked to the head" in html
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert ActionUpdate.objects.count() == 1
     action.refresh_from_db()
     assert action.status == ActionStatus.AGREED
@@ -164,9 +164,7 @@ def test_the_lead_form_refuses_bad_input_beside_the_field(client, action, data, 
 
 
 def test_an_unknown_or_unsent_token_is_a_plain_404(client, action):
-    scheduled = LeadLink.objects.create(
-        action=action, invitation=action.lead, token_hash=hash_token("waiting")
-    )
+    scheduled = emailed_link(action, token_hash=hash_token("waiting"))
 
     for token in ("nothing-like-it", "waiting", "x" * 300):
         response = client.get(reverse("actions:lead_update", args=[token]))
@@ -229,34 +227,27 @@ def test_the_lead_page_is_rate_limited(client, settings, action):
     assert statuses == [200, 200, 200, 429]
 
 
-def test_the_sweeper_gives_stuck_and_forgotten_links_another_go_once(smtp_sink, settings, action):
+def test_the_outbox_gives_stuck_links_another_go_once(smtp_sink, settings, action):
     from datetime import timedelta
 
-    from django.utils import timezone
-
-    from actions.tasks import sweep_lead_links
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     long_ago = timezone.now() - timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS + 60)
-    stuck = LeadLink.objects.create(
-        action=action, invitation=action.lead, state=LinkState.SENDING, claimed_at=long_ago, attempts=1
-    )
-    forgotten = LeadLink.objects.create(action=action, invitation=action.lead)
-    LeadLink.objects.filter(pk=forgotten.pk).update(created_at=long_ago)
-    given_up = LeadLink.objects.create(
-        action=action,
-        invitation=action.lead,
-        state=LinkState.SENDING,
+    stuck = emailed_link(action, state=MessageState.SENDING, claimed_at=long_ago, attempts=1, claim="dead")
+    given_up = emailed_link(
+        action,
+        token_hash=hash_token("given-up"),
+        state=MessageState.SENDING,
         claimed_at=long_ago,
-        attempts=links.MAX_LINK_ATTEMPTS,
+        attempts=outbox.MAX_ATTEMPTS,
+        claim="dead",
     )
-    fresh = LeadLink.objects.create(action=action, invitation=action.lead)  # its task is still on its way
+    being_sent = emailed_link(action, state=MessageState.SENDING, claimed_at=timezone.now(), claim="alive")
 
-    assert sweep_lead_links() == 2
-    assert sweep_lead_links() == 0
+    assert outbox.dispatch_due().sent == 1
+    assert outbox.dispatch_due().sent == 0
 
-    states = dict(LeadLink.objects.values_list("pk", "state"))
-    assert states[stuck.pk] == states[forgotten.pk] == LinkState.SENT
+    states = {link.pk: link.state for link in LeadLink.objects.select_related("message")}
+    assert states[stuck.pk] == LinkState.SENT
     assert states[given_up.pk] == LinkState.FAILED
-    assert states[fresh.pk] == LinkState.SCHEDULED
-    assert len(smtp_sink.messages) == 2
+    assert states[being_sent.pk] == LinkState.SENDING  # another worker is still on it
+    assert LeadLink.objects.get(pk=given_up.pk).token_hash == ""
+    assert len(smtp_sink.messages) == 1

@@ -10,7 +10,7 @@ from actions.enums import ActionStatus, UpdateSource
 from actions.models import Action, ActionUpdate
 from actions.services import LeadCount, leadership, programme_actions
 from actions.services.planning import add_update, participants, save_action
-from actions.services.record import actions_csv, leadership_warnings
+from actions.services.reading import actions_csv, leadership_warnings
 from actions.services.workshop import changes_since, is_first_half_day, previous_session
 from artwork.models import Theme
 from invitations.models import Reply, SessionAnswer

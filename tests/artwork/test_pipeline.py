@@ -1,4 +1,4 @@
-"""The image pipeline: bettertogether.images and artwork.services.uploads (save_artwork, make_sizes) and
+"""The image pipeline: core.images and artwork.services.uploads (save_artwork, make_sizes) and
 the artwork.make_sizes task. The bad files themselves go through the real views in test_upload.py."""
 
 import io
@@ -15,7 +15,7 @@ from artwork.enums import ImageState
 from artwork.models import Artwork
 from artwork.services.uploads import make_sizes, save_artwork
 from artwork.tasks import make_sizes as make_sizes_task
-from bettertogether.images import ARTWORK_LIMITS, LOGO_LIMITS, clean_image, normalise_image, resized_copy
+from core.images import ARTWORK_LIMITS, LOGO_LIMITS, clean_image, normalise_image, resized_copy
 
 RED = (255, 0, 0)
 
@@ -374,7 +374,7 @@ import io, resource, sys, django
 django.setup()
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from bettertogether.images import ARTWORK_LIMITS, clean_image
+from core.images import ARTWORK_LIMITS, clean_image
 bomb = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:

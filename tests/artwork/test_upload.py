@@ -303,6 +303,43 @@ def test_retry_with_the_same_upload_key_saves_the_picture_once(artist_client, wo
     assert len(stored_files(settings.MEDIA_ROOT / "artwork" / "originals")) == 1
 
 
+def test_an_upload_key_is_the_uploaders_own(client, world, settings):
+    """Two artists' phones that happen to send the same key each keep their own picture."""
+    second_artist = UserFactory(username="second_artist")
+    world.session.artists.add(second_artist)
+    client.force_login(world.user("artist"))
+    theirs = client.post(
+        one_url(world), {"image": upload("river.jpg", image_bytes((300, 200))), "upload_key": "k1"}
+    )
+    client.force_login(second_artist)
+
+    mine = client.post(
+        one_url(world), {"image": upload("park.jpg", image_bytes((240, 320))), "upload_key": "k1"}
+    )
+
+    assert mine.json()["ok"] is True and mine.json()["name"] == "park.jpg"
+    assert mine.json()["id"] != theirs.json()["id"]
+    first, second = Artwork.objects.get(pk=theirs.json()["id"]), Artwork.objects.get(pk=mine.json()["id"])
+    assert (first.uploaded_by, first.original_name, first.width) == (world.user("artist"), "river.jpg", 300)
+    assert (second.uploaded_by, second.original_name, second.width) == (second_artist, "park.jpg", 240)
+    assert len(stored_files(settings.MEDIA_ROOT / "artwork" / "originals")) == 2
+
+
+def test_a_retry_with_an_upload_key_someone_else_used_too_saves_once(client, world, settings):
+    second_artist = UserFactory(username="second_artist")
+    world.session.artists.add(second_artist)
+    client.force_login(world.user("artist"))
+    client.post(one_url(world), {"image": upload("river.jpg", image_bytes()), "upload_key": "k1"})
+    client.force_login(second_artist)
+    first = client.post(one_url(world), {"image": upload("park.jpg", image_bytes()), "upload_key": "k1"})
+
+    again = client.post(one_url(world), {"image": upload("park.jpg", image_bytes()), "upload_key": "k1"})
+
+    assert again.json()["id"] == first.json()["id"]
+    assert Artwork.objects.filter(uploaded_by=second_artist).count() == 1
+    assert Artwork.objects.count() == 2
+
+
 def test_endpoint_without_a_file_says_so(artist_client, world):
     response = artist_client.post(one_url(world), {"upload_key": "x"})
 

@@ -11,7 +11,7 @@ from artwork.enums import ImageState, Visibility
 from artwork.services.themes import set_themes
 from events import services as events_services
 from invitations.services.emails import issue_reply_link
-from invitations.services.replies import record_reply
+from invitations.services.replies import save_reply
 from tests.factories import InvitationFactory
 
 from .pictures import make_artwork
@@ -92,7 +92,7 @@ def test_the_participants_gallery_is_a_private_token_page(client, token, picture
     response = participant_gallery(client, token)
 
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
 
 
@@ -180,7 +180,7 @@ def test_a_participant_image_with_an_unknown_token_is_not_found(client, pictures
     )
 
     assert response.status_code == 404
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_a_picture_stops_showing_as_soon_as_it_is_kept_for_the_team(client, world, token, pictures):
@@ -234,7 +234,7 @@ def test_shared_gallery_query_count_does_not_grow_with_the_pictures(
 def thanks_page(client, world, token):
     from invitations.services.replies import find_invitation
 
-    record_reply(invitation=find_invitation(token=token), answers={world.session.pk: "yes"}, details={})
+    save_reply(invitation=find_invitation(token=token), answers={world.session.pk: "yes"}, details={})
     return client.get(reverse("invitations:reply_thanks", args=[token])).content.decode()
 
 

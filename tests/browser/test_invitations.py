@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from core import outbox
 from events import services as events_services
 from events.enums import ProgrammeStatus
 from invitations.models import Invitation
-from invitations.services import outbox
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory
 
@@ -130,7 +130,7 @@ def test_coordinator_adds_a_parent_by_letter(page, live_server, world):
 def sent_mail(world, settings, tmp_path):
     """The embedded default in DEBUG, with one invitation really sent into its mail folder."""
     settings.DEBUG = True
-    settings.EMAIL_BACKEND = "bettertogether.mailbox.MailboxBackend"
+    settings.EMAIL_BACKEND = "core.mailbox.MailboxBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     programme = world.programme
     programme.status = ProgrammeStatus.OPEN

@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
+from core import outbox
 from events import services as events_services
 from events.enums import ProgrammeStatus
 from invitations.enums import Answer, Category, StaffRole
-from invitations.services import outbox, replies, sheets
+from invitations.services import replies, sheets
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory
 
@@ -158,7 +159,7 @@ def replies_for_every_sheet(world):
     parent = InvitationFactory(
         programme=world.programme, invitee__name="Amira Khan", invitee__organisation=world.school
     )
-    replies.record_reply(
+    replies.save_reply(
         invitation=parent,
         answers={s1.pk: Answer.YES, s2.pk: Answer.MAYBE},
         details={
@@ -178,7 +179,7 @@ def replies_for_every_sheet(world):
         invitee__staff_role=StaffRole.TEACHER,
         invitee__organisation=world.school,
     )
-    replies.record_reply(
+    replies.save_reply(
         invitation=teacher,
         answers={s1.pk: Answer.MAYBE},
         details={"childcare_children": 1, "food_needs": "Vegan", "interpreter_language": "BSL"},

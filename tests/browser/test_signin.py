@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from evaluations.models import Attendance
 from invitations.models import Invitation
-from invitations.services.replies import record_reply
+from invitations.services.replies import save_reply
 from tests.factories import InvitationFactory
 
 from .conftest import PHONE, assert_accessible, sign_in
@@ -46,7 +46,7 @@ def people(world):
             invitee__staff_role="teacher" if category == "school_staff" else "",
             invitee__organisation=getattr(world, organisation) if organisation else None,
         )
-        record_reply(invitation=invitation, answers={world.session.pk: "yes"}, details={})
+        save_reply(invitation=invitation, answers={world.session.pk: "yes"}, details={})
         made.append(invitation)
     for name, category, organisation in OTHERS:
         InvitationFactory(
@@ -56,7 +56,7 @@ def people(world):
             invitee__organisation=getattr(world, organisation),
         )
     cannot = InvitationFactory(programme=world.programme, invitee__name="Nadia Away")
-    record_reply(invitation=cannot, answers={world.session.pk: "no"}, details={})
+    save_reply(invitation=cannot, answers={world.session.pk: "no"}, details={})
     return made
 
 

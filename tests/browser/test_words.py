@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from evaluations.enums import WordSource, WordState
 from evaluations.models import Word
-from evaluations.services.words import record_word
+from evaluations.services.words import add_word
 
 from .conftest import PHONE, assert_accessible, sign_in
 
@@ -108,22 +108,23 @@ def test_facilitator_types_25_words_from_the_keyboard_and_the_cloud_counts_them(
     assert_accessible(page)
 
 
-def test_room_screen_shows_new_words_and_can_pause(page, live_server, world):
+def test_room_screen_shows_new_words_and_can_pause(page, live_server, world, settings):
+    settings.WORDS_POLL_SECONDS = 1  # the screen asks every second, so waiting a few polls is quick
     sign_in(page, live_server, world.user("facilitator"))
     session = world.session
-    record_word(session=session, text="hopeful", source=WordSource.TYPED)
+    add_word(session=session, text="hopeful", source=WordSource.TYPED)
     page.goto(live_server.url + reverse("evaluations:cloud", args=[session.pk]))
     table = page.locator("#cloud-live table")
     expect(table).to_contain_text("hopeful")
 
-    record_word(session=session, text="together", source=WordSource.TYPED)
+    add_word(session=session, text="together", source=WordSource.TYPED)
     expect(table).to_contain_text("together", timeout=12_000)
 
     pause = page.get_by_role("button", name="Pause updates")
     pause.press("Enter")
     expect(pause).to_have_attribute("aria-pressed", "true")
-    record_word(session=session, text="proud", source=WordSource.TYPED)
-    page.wait_for_timeout(6_000)
+    add_word(session=session, text="proud", source=WordSource.TYPED)
+    page.wait_for_timeout(2_500)  # two and a half polls: a refresh would have shown it by now
     expect(table).not_to_contain_text("proud")
     pause.press("Enter")
     expect(table).to_contain_text("proud", timeout=12_000)
@@ -192,9 +193,9 @@ def test_participant_gives_a_word_on_a_phone_from_the_qr_code(browser, page, liv
 def test_programme_words_page_is_accessible_with_words(page, live_server, world):
     sessions = list(world.programme.sessions.order_by("order"))
     for text in ["nervous", "hopeful", "خوشی"]:
-        record_word(session=sessions[0], text=text, source=WordSource.TYPED)
+        add_word(session=sessions[0], text=text, source=WordSource.TYPED)
     for text in ["hopeful", "together", "开心"]:
-        record_word(session=sessions[-1], text=text, source=WordSource.TYPED)
+        add_word(session=sessions[-1], text=text, source=WordSource.TYPED)
     sign_in(page, live_server, world.user("facilitator"))
     page.goto(live_server.url + reverse("evaluations:programme_words", args=[world.programme.pk]))
     expect(page.locator("#words-new")).to_contain_text("together")
@@ -210,7 +211,7 @@ def test_words_from_phones_appear_on_the_circle_page_without_a_reload(page, live
     expect(page.get_by_text("None waiting.")).to_be_visible()
     page.evaluate("window.stillTheSamePage = true")
 
-    record_word(session=session, text="Brave", source=WordSource.PHONE, phone_hash="phone-1")
+    add_word(session=session, text="Brave", source=WordSource.PHONE, phone_hash="phone-1")
 
     queue = page.locator("#word-queue")
     expect(queue).to_contain_text("Brave", timeout=12_000)

@@ -36,14 +36,14 @@ _WORDS_VIEWERS = {**FACILITATORS, "coordinator": OK, "artist": OK}
 
 def _typed_word(world):
     from evaluations.enums import WordSource
-    from evaluations.services.words import record_word
+    from evaluations.services.words import add_word
 
-    word = record_word(session=world.session, text="hopeful", source=WordSource.TYPED).word
+    word = add_word(session=world.session, text="hopeful", source=WordSource.TYPED).word
     return {"pk": world.session.pk, "word_pk": word.pk}
 
 
 def _word_link(world):
-    from bettertogether.tokens import new_token
+    from core.tokens import new_token
     from evaluations.models import WordLink
 
     token, token_hash = new_token()

@@ -9,15 +9,15 @@ from evaluations.models import Attendance
 from evaluations.services.attendance import (
     PaperRowErrors,
     attendance_rows,
+    enter_paper_sheet,
     mark_arrived,
     not_back_since_all_day,
     programme_numbers,
-    record_paper_sheet,
     session_numbers,
     signin_list,
     unmark_arrived,
 )
-from invitations.services.replies import record_reply
+from invitations.services.replies import save_reply
 from tests.factories import InvitationFactory, ProgrammeFactory, SessionFactory
 
 
@@ -135,8 +135,8 @@ def test_signin_list_puts_cant_come_last_and_counts_expected(world, facilitator)
     yes = invite(world, "Zara Coming")
     no = invite(world, "Aaron Cannot")
     silent = invite(world, "Bilal Silent")
-    record_reply(invitation=yes, answers={world.session.pk: "yes"}, details={})
-    record_reply(invitation=no, answers={world.session.pk: "no"}, details={})
+    save_reply(invitation=yes, answers={world.session.pk: "yes"}, details={})
+    save_reply(invitation=no, answers={world.session.pk: "no"}, details={})
     mark_arrived(session=world.session, invitation=silent, by=facilitator)
 
     listing = signin_list(session=world.session)
@@ -164,7 +164,7 @@ def test_record_paper_sheet_marks_the_ticked_and_unmarks_the_unticked(world, fac
     mark_arrived(session=world.session, invitation=unticked, by=facilitator)
     mark_arrived(session=world.session, invitation=not_shown, by=facilitator)
 
-    result = record_paper_sheet(
+    result = enter_paper_sheet(
         session=world.session,
         present={ticked.pk},
         shown={ticked.pk, unticked.pk},
@@ -181,7 +181,7 @@ def test_record_paper_sheet_marks_the_ticked_and_unmarks_the_unticked(world, fac
 def test_record_paper_sheet_with_one_bad_row_saves_nothing(world, facilitator):
     ticked = invite(world, "Ticked")
     with pytest.raises(PaperRowErrors) as raised:
-        record_paper_sheet(
+        enter_paper_sheet(
             session=world.session,
             present={ticked.pk},
             by=facilitator,
@@ -202,7 +202,7 @@ def test_record_paper_sheet_refuses_someone_from_another_programme(world, facili
     stranger = InvitationFactory(programme=ProgrammeFactory(neighbourhood=world.neighbourhood))
     ours = invite(world, "Ours")
     with pytest.raises(ValidationError):
-        record_paper_sheet(session=world.session, present={ours.pk, stranger.pk}, by=facilitator)
+        enter_paper_sheet(session=world.session, present={ours.pk, stranger.pk}, by=facilitator)
     assert not Attendance.objects.exists()
 
 
@@ -249,7 +249,7 @@ def test_signin_list_query_count_does_not_grow(world, facilitator, django_assert
         signin_list(session=session)
     for n in range(20):
         invitation = invite(world, f"Many {n}", invitee__organisation=world.school)
-        record_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
+        save_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
     with django_assert_num_queries(3):
         assert len(signin_list(session=session).people) == 21
 

@@ -7,10 +7,11 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from bettertogether.tokens import hash_token, new_token
+from core.tokens import hash_token, new_token
 from evaluations.enums import WordSource, WordState
 from evaluations.models import Word, WordLink
-from evaluations.views.words import PHONE_COOKIE, phone_closed
+from evaluations.services.words import find_word_link, issue_word_link, phone_closed
+from evaluations.views.words import PHONE_COOKIE
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_phone_page_get_shows_one_field_and_changes_nothing(client, token):
     assert "Your one word about today" in page and page.count('name="word"') == 1
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert not Word.objects.exists() and PHONE_COOKIE not in response.cookies
 
 
@@ -65,10 +66,10 @@ def test_phone_page_the_same_phone_racing_itself_gets_the_kind_answer(client, wo
     # The page's own check passed for both; the database's constraint decides (IntegrityError path).
     client.post(phone_url(token), {"word": "first"})
     phone_hash = Word.objects.get().phone_hash
-    from evaluations.services.words import AlreadyGiven, record_word
+    from evaluations.services.words import AlreadyGiven, add_word
 
     with pytest.raises(AlreadyGiven):
-        record_word(session=world.session, text="second", source=WordSource.PHONE, phone_hash=phone_hash)
+        add_word(session=world.session, text="second", source=WordSource.PHONE, phone_hash=phone_hash)
 
 
 def test_phone_page_a_different_phone_can_give_its_word(token):
@@ -133,9 +134,9 @@ def test_phone_page_keeps_the_csrf_check(token):
     assert client.post(phone_url(token), {"word": "forged"}).status_code == 403
     page = client.get(phone_url(token))
     csrf = page.context["csrf_token"]
-    # The browser sends Origin: null under Referrer-Policy: no-referrer; the token is still required.
+    # The browser sends the page's own Origin (Referrer-Policy: same-origin); the token is still required.
     response = client.post(
-        phone_url(token), {"word": "real", "csrfmiddlewaretoken": str(csrf)}, HTTP_ORIGIN="null"
+        phone_url(token), {"word": "real", "csrfmiddlewaretoken": str(csrf)}, HTTP_ORIGIN="http://testserver"
     )
     assert response.status_code == 302
     assert (
@@ -154,3 +155,18 @@ def test_phone_page_is_rate_limited(client, token):
     # A whole room shares the venue's address: five times the usual limit, then a kind 429.
     statuses = [client.get(phone_url(token)).status_code for _ in range(11)]
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def test_a_word_link_is_found_by_its_token_and_only_its_hash_is_kept(world):
+    token = issue_word_link(session=world.session)
+
+    link = WordLink.objects.get()
+    assert link.token_hash == hash_token(token) and token not in link.token_hash
+    assert find_word_link(token=token) == link
+
+
+@pytest.mark.parametrize("bad", ["", "made-up", "x" * 101])
+def test_an_unknown_or_overlong_token_finds_no_word_link(world, bad):
+    issue_word_link(session=world.session)
+
+    assert find_word_link(token=bad) is None

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from evaluations.services.attendance import mark_arrived
-from invitations.services.replies import record_reply
+from invitations.services.replies import save_reply
 from tests.factories import InvitationFactory
 
 
@@ -74,7 +74,7 @@ def test_signin_sheet_includes_people_who_said_they_cannot_come_and_ticks_those_
 ):
     session = world.session
     no = invite(world, "Aaron Cannot")
-    record_reply(invitation=no, answers={session.pk: "no"}, details={})
+    save_reply(invitation=no, answers={session.pk: "no"}, details={})
     here = invite(world, "Already Here")
     mark_arrived(session=session, invitation=here, by=None)
     text = sheet_text(facilitator_client, session)

@@ -13,7 +13,7 @@ from evaluations.enums import ArrivalSource
 from evaluations.models import Attendance
 from evaluations.services.attendance import mark_arrived
 from invitations.models import Invitation, Invitee
-from invitations.services.replies import record_reply
+from invitations.services.replies import save_reply
 from tests.factories import InvitationFactory, ProgrammeFactory, SessionFactory
 
 
@@ -65,7 +65,7 @@ def test_signin_page_search_without_script_keeps_matching_names(facilitator_clie
 
 def test_signin_page_puts_cant_come_behind_a_toggle(facilitator_client, world, session):
     invitation = invite(world, "Aaron Cannot")
-    record_reply(invitation=invitation, answers={session.pk: "no"}, details={})
+    save_reply(invitation=invitation, answers={session.pk: "no"}, details={})
     page = facilitator_client.get(url("signin", session.pk)).content.decode()
     assert "<details" in page
     assert page.index("<details") < page.index("Aaron Cannot")
@@ -75,7 +75,7 @@ def test_signin_page_puts_cant_come_behind_a_toggle(facilitator_client, world, s
 def test_signin_page_shows_counts_of_expected_by_group(facilitator_client, world, session):
     coming = [invite(world, f"Parent {n}") for n in range(3)]
     for invitation in coming:
-        record_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
+        save_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
     mark_arrived(session=session, invitation=coming[0], by=None)
     page = facilitator_client.get(url("signin", session.pk)).content.decode()
     assert "1 here, of 3 who said they are coming" in page
@@ -101,7 +101,7 @@ def test_signin_page_query_count_does_not_grow(facilitator_client, world, sessio
         facilitator_client.get(url("signin", session.pk))
     for n in range(20):
         invitation = invite(world, f"Many {n}", organisation=world.group)
-        record_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
+        save_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
         if n % 2:
             mark_arrived(session=session, invitation=invitation, by=None)
     with django_assert_num_queries(len(one)):

@@ -7,10 +7,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.models import Message
 from evaluations.models import Attendance
 from evaluations.services.attendance import add_walk_in
 from invitations.enums import Channel, MessageKind, MessageState
-from invitations.models import Invitation, Invitee, Message
+from invitations.models import Invitation, Invitee
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory, InviteeFactory, OrganisationFactory
 
@@ -63,7 +64,7 @@ def test_add_walk_in_with_email_gets_reminders_but_never_an_invitation(world, fa
     )
     assert kinds == {MessageKind.REMINDER}
     later_sessions = world.programme.sessions.exclude(pk=world.session.pk)
-    reminded = set(Message.objects.filter(invitation=invitation).values_list("session_id", flat=True))
+    reminded = set(Message.objects.filter(invitation=invitation).values_list("topic_id", flat=True))
     assert reminded >= set(later_sessions.values_list("pk", flat=True))
 
 

@@ -8,10 +8,10 @@ from evaluations.services.words import (
     AlreadyGiven,
     WordCount,
     WordRefused,
+    add_word,
     count_words,
     is_rude,
     normalise_word,
-    record_word,
     tally,
 )
 from tests.factories import SessionFactory
@@ -93,7 +93,7 @@ def session(db):
 
 
 def test_record_word_keeps_the_word_as_said_and_normalised(session):
-    recorded = record_word(session=session, text="  Inspiring! ", source=WordSource.TYPED)
+    recorded = add_word(session=session, text="  Inspiring! ", source=WordSource.TYPED)
     word = Word.objects.get()
     assert (word.said, word.normalised, word.state) == ("Inspiring!", "inspiring", WordState.SHOWN)
     assert recorded.note == ""
@@ -102,74 +102,74 @@ def test_record_word_keeps_the_word_as_said_and_normalised(session):
 @pytest.mark.parametrize("text", ["", "   ", "\n"])
 def test_record_word_refuses_an_empty_word(session, text):
     with pytest.raises(WordRefused, match="Please type one word first"):
-        record_word(session=session, text=text, source=WordSource.TYPED)
+        add_word(session=session, text=text, source=WordSource.TYPED)
     assert not Word.objects.exists()
 
 
 def test_record_word_refuses_punctuation_alone(session):
     with pytest.raises(WordRefused, match="letters in any language"):
-        record_word(session=session, text="?!", source=WordSource.TYPED)
+        add_word(session=session, text="?!", source=WordSource.TYPED)
     assert not Word.objects.exists()
 
 
 def test_record_word_keeps_the_first_word_of_a_sentence_and_says_so(session):
-    recorded = record_word(session=session, text="Happy and a bit tired", source=WordSource.TYPED)
+    recorded = add_word(session=session, text="Happy and a bit tired", source=WordSource.TYPED)
     assert recorded.word.said == "Happy"
     assert recorded.note == "We kept the first word, ‘Happy’."
 
 
 def test_record_word_refuses_500_characters_without_a_space(session):
     with pytest.raises(WordRefused, match="longer than a word"):
-        record_word(session=session, text="a" * 500, source=WordSource.TYPED)
+        add_word(session=session, text="a" * 500, source=WordSource.TYPED)
     assert not Word.objects.exists()
 
 
 def test_record_word_takes_the_first_word_of_a_500_character_sentence(session):
-    recorded = record_word(session=session, text="wonderful " * 50, source=WordSource.TYPED)
+    recorded = add_word(session=session, text="wonderful " * 50, source=WordSource.TYPED)
     assert recorded.word.said == "wonderful"
     assert "first word" in recorded.note
 
 
 def test_record_word_keeps_an_emoji(session):
-    word = record_word(session=session, text="🌈", source=WordSource.TYPED).word
+    word = add_word(session=session, text="🌈", source=WordSource.TYPED).word
     assert (word.said, word.normalised) == ("🌈", "🌈")
 
 
 @pytest.mark.parametrize("text", ["سعادة", "خوشی", "Szczęśliwy", "开心"])
 def test_record_word_keeps_other_scripts(session, text):
-    word = record_word(session=session, text=text, source=WordSource.TYPED).word
+    word = add_word(session=session, text=text, source=WordSource.TYPED).word
     assert word.said == text
     assert count_words(sessions=[session])[0].word == text
 
 
 def test_record_word_from_a_phone_waits_for_approval(session):
-    word = record_word(session=session, text="hopeful", source=WordSource.PHONE, phone_hash="a" * 64).word
+    word = add_word(session=session, text="hopeful", source=WordSource.PHONE, phone_hash="a" * 64).word
     assert word.state == WordState.WAITING
     assert count_words(sessions=[session]) == []
 
 
 def test_record_word_from_a_phone_on_the_profanity_list_is_held(session):
-    word = record_word(session=session, text="Shit", source=WordSource.PHONE, phone_hash="a" * 64).word
+    word = add_word(session=session, text="Shit", source=WordSource.PHONE, phone_hash="a" * 64).word
     assert word.state == WordState.HELD
 
 
 def test_record_word_typed_by_the_facilitator_is_shown_even_if_rude(session):
     # They heard it said in the circle: what to type is their call.
-    word = record_word(session=session, text="crap", source=WordSource.TYPED).word
+    word = add_word(session=session, text="crap", source=WordSource.TYPED).word
     assert word.state == WordState.SHOWN
 
 
 def test_record_word_refuses_the_same_phone_twice_kindly(session):
-    record_word(session=session, text="hopeful", source=WordSource.PHONE, phone_hash="b" * 64)
+    add_word(session=session, text="hopeful", source=WordSource.PHONE, phone_hash="b" * 64)
     with pytest.raises(AlreadyGiven, match="already given your word"):
-        record_word(session=session, text="again", source=WordSource.PHONE, phone_hash="b" * 64)
+        add_word(session=session, text="again", source=WordSource.PHONE, phone_hash="b" * 64)
     assert Word.objects.count() == 1
 
 
 def test_record_word_lets_the_same_phone_give_a_word_at_another_session(session):
     other = SessionFactory(programme=session.programme, order=2)
-    record_word(session=session, text="hopeful", source=WordSource.PHONE, phone_hash="c" * 64)
-    record_word(session=other, text="hopeful", source=WordSource.PHONE, phone_hash="c" * 64)
+    add_word(session=session, text="hopeful", source=WordSource.PHONE, phone_hash="c" * 64)
+    add_word(session=other, text="hopeful", source=WordSource.PHONE, phone_hash="c" * 64)
     assert Word.objects.count() == 2
 
 
@@ -178,7 +178,7 @@ def test_record_word_lets_the_same_phone_give_a_word_at_another_session(session)
 
 def test_count_words_counts_forms_together_most_said_first(session):
     for text in ["Inspiring", "inspiring!", " INSPIRING ", "hopes", "hope", "calm"]:
-        record_word(session=session, text=text, source=WordSource.TYPED)
+        add_word(session=session, text=text, source=WordSource.TYPED)
     counts = count_words(sessions=[session])
     assert counts == [
         WordCount(key="inspiring", word="Inspiring", count=3),
@@ -193,9 +193,9 @@ def test_count_words_shows_the_form_said_most_often():
 
 
 def test_count_words_leaves_out_words_not_shown(session):
-    record_word(session=session, text="shown", source=WordSource.TYPED)
-    waiting = record_word(session=session, text="waiting", source=WordSource.PHONE, phone_hash="d" * 64).word
-    rejected = record_word(session=session, text="no", source=WordSource.PHONE, phone_hash="e" * 64).word
+    add_word(session=session, text="shown", source=WordSource.TYPED)
+    waiting = add_word(session=session, text="waiting", source=WordSource.PHONE, phone_hash="d" * 64).word
+    rejected = add_word(session=session, text="no", source=WordSource.PHONE, phone_hash="e" * 64).word
     Word.objects.filter(pk=rejected.pk).update(state=WordState.REJECTED)
     assert [wc.key for wc in count_words(sessions=[session])] == ["shown"]
     assert waiting.state == WordState.WAITING
@@ -203,8 +203,8 @@ def test_count_words_leaves_out_words_not_shown(session):
 
 def test_count_words_across_sessions_is_one_query(session, django_assert_num_queries):
     other = SessionFactory(programme=session.programme, order=2)
-    record_word(session=session, text="hope", source=WordSource.TYPED)
-    record_word(session=other, text="hopes", source=WordSource.TYPED)
+    add_word(session=session, text="hope", source=WordSource.TYPED)
+    add_word(session=other, text="hopes", source=WordSource.TYPED)
     with django_assert_num_queries(1):
         counts = count_words(sessions=[session, other])
     assert counts == [WordCount(key="hope", word="hope", count=2)]

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bettertogether.tokens import hash_token
+from core.tokens import hash_token
 from evaluations.enums import WordSource, WordState
 from evaluations.models import Word, WordLink
-from evaluations.services.words import record_word
+from evaluations.services.words import add_word
 from events.enums import SessionKind
 from tests.factories import SessionFactory
 
@@ -101,7 +101,7 @@ def test_circle_more_than_500_characters_by_fetch_get_a_json_answer(facilitator,
 
 
 def test_circle_remove_undoes_a_mistake(facilitator, world):
-    word = record_word(session=world.session, text="oops", source=WordSource.TYPED).word
+    word = add_word(session=world.session, text="oops", source=WordSource.TYPED).word
     url = reverse("evaluations:word_remove", args=[world.session.pk, word.pk])
     assert facilitator.post(url, **JSON).json()["message"] == "Removed ‘oops’."
     assert not Word.objects.exists()
@@ -109,7 +109,7 @@ def test_circle_remove_undoes_a_mistake(facilitator, world):
 
 def test_circle_remove_refuses_a_word_of_another_session(facilitator, world):
     other = SessionFactory(programme=world.programme, order=9)
-    word = record_word(session=other, text="keep", source=WordSource.TYPED).word
+    word = add_word(session=other, text="keep", source=WordSource.TYPED).word
     url = reverse("evaluations:word_remove", args=[world.session.pk, word.pk])
     assert facilitator.post(url).status_code == 404
     assert Word.objects.exists()
@@ -122,7 +122,7 @@ def test_circle_is_not_for_another_neighbourhoods_facilitator(client, world):
 
 
 def _phone_word(world, text, n):
-    return record_word(session=world.session, text=text, source=WordSource.PHONE, phone_hash=str(n) * 64).word
+    return add_word(session=world.session, text=text, source=WordSource.PHONE, phone_hash=str(n) * 64).word
 
 
 def test_approve_shows_a_waiting_word(facilitator, world):
@@ -144,7 +144,7 @@ def test_approve_can_refuse_a_held_word_marked_may_be_rude(facilitator, world):
 
 
 def test_approve_refuses_a_word_already_decided(facilitator, world):
-    word = record_word(session=world.session, text="typed", source=WordSource.TYPED).word
+    word = add_word(session=world.session, text="typed", source=WordSource.TYPED).word
     url = reverse("evaluations:approve", args=[world.session.pk])
     assert facilitator.post(url, {"word": word.pk, "decision": "reject"}).status_code == 404
     assert facilitator.post(url, {"word": "nonsense", "decision": "reject"}).status_code == 404
@@ -162,7 +162,7 @@ def test_word_qr_makes_a_fresh_link_and_keeps_only_its_hash(facilitator, world):
 
 def test_cloud_page_shows_the_words_and_the_table(facilitator, world):
     for text in ["Hope", "hope", "calm"]:
-        record_word(session=world.session, text=text, source=WordSource.TYPED)
+        add_word(session=world.session, text=text, source=WordSource.TYPED)
     _phone_word(world, "waiting", 3)
     page = facilitator.get(reverse("evaluations:cloud", args=[world.session.pk])).content.decode()
     assert '<tr><td>Hope</td><td class="text-end">2</td></tr>' in page
@@ -172,8 +172,18 @@ def test_cloud_page_shows_the_words_and_the_table(facilitator, world):
     assert "<svg" in partial and "<html" not in partial
 
 
+def test_the_circle_and_the_room_screen_ask_as_often_as_the_setting_says(facilitator, world, settings):
+    settings.WORDS_POLL_SECONDS = 7
+
+    circle = facilitator.get(words_url(world)).content.decode()
+    screen = facilitator.get(reverse("evaluations:cloud", args=[world.session.pk])).content.decode()
+
+    assert '<div id="word-queue-region" data-poll-seconds="7">' in circle
+    assert 'data-poll-seconds="7"' in screen.split('id="cloud-live"')[1].split(">", 1)[0]
+
+
 def test_cloud_png_is_an_image(facilitator, world):
-    record_word(session=world.session, text="hope", source=WordSource.TYPED)
+    add_word(session=world.session, text="hope", source=WordSource.TYPED)
     response = facilitator.get(reverse("evaluations:cloud_png", args=[world.session.pk]))
     assert response["Content-Type"] == "image/png" and response.content.startswith(b"\x89PNG")
     response = facilitator.get(reverse("evaluations:programme_cloud_png", args=[world.programme.pk]))
@@ -185,9 +195,9 @@ def test_programme_words_show_how_the_words_changed(facilitator, world):
     all_day, last = sessions[0], sessions[-1]
     assert all_day.kind == SessionKind.ALL_DAY and last.kind == SessionKind.HALF_DAY
     for text in ["nervous", "hopeful", "curious"]:
-        record_word(session=all_day, text=text, source=WordSource.TYPED)
+        add_word(session=all_day, text=text, source=WordSource.TYPED)
     for text in ["hopeful", "together", "proud"]:
-        record_word(session=last, text=text, source=WordSource.TYPED)
+        add_word(session=last, text=text, source=WordSource.TYPED)
     page = facilitator.get(reverse("evaluations:programme_words", args=[world.programme.pk])).content.decode()
     new = page.split('id="words-new"')[1].split("</ul>")[0]
     gone = page.split('id="words-gone"')[1].split("</ul>")[0]
@@ -197,10 +207,8 @@ def test_programme_words_show_how_the_words_changed(facilitator, world):
 
 
 def test_words_csv_has_every_word_as_said_and_counted(facilitator, world):
-    record_word(
-        session=world.session, text="1 Hopes!", source=WordSource.TYPED
-    )  # a service call: no group key
-    record_word(session=world.session, text="=SUM(A1)", source=WordSource.TYPED)
+    add_word(session=world.session, text="1 Hopes!", source=WordSource.TYPED)  # a service call: no group key
+    add_word(session=world.session, text="=SUM(A1)", source=WordSource.TYPED)
     _phone_word(world, "waiting", 4)
     response = facilitator.get(reverse("evaluations:words_csv", args=[world.programme.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
@@ -210,13 +218,13 @@ def test_words_csv_has_every_word_as_said_and_counted(facilitator, world):
 
 
 def test_neighbourhood_words_count_every_programme_together(facilitator, world):
-    record_word(session=world.session, text="hope", source=WordSource.TYPED)
+    add_word(session=world.session, text="hope", source=WordSource.TYPED)
     page = facilitator.get(reverse("evaluations:neighbourhood_words", args=[world.neighbourhood.pk]))
     assert "<tr><td>hope</td>" in page.content.decode()
 
 
 def test_session_page_panel_counts_words_and_waiting(facilitator, world):
-    record_word(session=world.session, text="hope", source=WordSource.TYPED)
+    add_word(session=world.session, text="hope", source=WordSource.TYPED)
     _phone_word(world, "waiting", 5)
     page = facilitator.get(reverse("events:session_detail", args=[world.session.pk])).content.decode()
     assert "1 word so far." in page
@@ -232,7 +240,7 @@ def test_session_page_panel_hides_typing_from_coordinators(client, world):
 
 
 def test_programme_page_panel_links_to_the_words(facilitator, world):
-    record_word(session=world.session, text="hope", source=WordSource.TYPED)
+    add_word(session=world.session, text="hope", source=WordSource.TYPED)
     page = facilitator.get(reverse("events:programme_detail", args=[world.programme.pk])).content.decode()
     assert reverse("evaluations:programme_words", args=[world.programme.pk]) in page
     assert "1 word from every session so far." in page

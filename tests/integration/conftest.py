@@ -284,9 +284,7 @@ class CeleryProcesses:
     def dispatch_runs(self) -> int:
         """How many dispatcher runs the current worker has finished."""
         text = self.worker_log.read_text(errors="replace") if self.worker_log.exists() else ""
-        return sum(
-            1 for line in text.splitlines() if "invitations.dispatch_outbox[" in line and "succeeded" in line
-        )
+        return sum(1 for line in text.splitlines() if "core.dispatch_outbox[" in line and "succeeded" in line)
 
     def results(self, key: str) -> int:
         """The sum of one figure (sent, requeued...) over every dispatcher run of every worker so far."""

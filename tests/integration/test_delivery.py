@@ -7,11 +7,12 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from core.mail import site_domain
+from core.models import Message
 from events import services as events_services
 from events.enums import ProgrammeStatus
 from invitations.enums import MessageKind, MessageState
-from invitations.models import Invitation, Message
-from invitations.services.emails import site_domain
+from invitations.models import Invitation
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory
 

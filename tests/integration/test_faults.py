@@ -14,16 +14,24 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from actions.enums import LinkState
+from actions.models import Action, LeadLink
+from core.models import Message
 from events import services as events_services
 from events.enums import ProgrammeStatus
 from invitations.enums import MessageKind, MessageState
-from invitations.models import Invitation, Invitee, Message
+from invitations.models import Invitation, Invitee
 from invitations.services.schedule import sync_schedule
+from tests.actions.helpers import emailed_link
 
 from .conftest import wait_for
 
 MESSAGES = 1000
-KILL_AFTER = (150, 350, 550)  # kill -9 the worker once the sink has received more than this
+LEADS = 100  # action leads' link emails, in the same outbox, among the invitations
+TOTAL = MESSAGES + LEADS
+# kill -9 the worker once the sink has received more than this: the first while lead links go (they are
+# due a moment before the invitations), the others among the invitations.
+KILL_AFTER = (60, 150, 350, 550)
 RESTART_REDIS_AFTER = 450
 DEADLINE_SECONDS = 240
 
@@ -51,6 +59,27 @@ def due_invitations(world, count: int) -> None:
     sync_schedule(programme=programme)
 
 
+def due_lead_links(world, count: int) -> None:
+    """``count`` actions, each led by someone met on the day (so they get no invitation), each with its
+    lead's link email due just before the invitations."""
+    session = world.programme.sessions.get(order=2)
+    first_invitation = Message.objects.order_by("scheduled_for").first()
+    due = first_invitation.scheduled_for - timedelta(seconds=1)
+    for n in range(count):
+        invitee = Invitee.objects.create(
+            neighbourhood=world.neighbourhood,
+            name=f"Lead Number{n}",
+            category="parent",
+            email=f"lead{n}@example.org",
+            channel="email",
+        )
+        lead = Invitation.objects.create(programme=world.programme, invitee=invitee, met_on_the_day=True)
+        action = Action.objects.create(
+            programme=world.programme, session=session, what=f"Action {n}", lead=lead
+        )
+        emailed_link(action, scheduled_for=due)
+
+
 def tally(sink) -> tuple[int, int]:
     """Messages received, and distinct people they went to."""
     with sink.lock:
@@ -61,8 +90,10 @@ def tally(sink) -> tuple[int, int]:
 @pytest.mark.django_db(transaction=True)
 def test_killed_workers_and_a_redis_restart_lose_nothing(world, celery_worker, redis_server, smtp_sink):
     due_invitations(world, MESSAGES)
+    due_lead_links(world, LEADS)
     invitations = Message.objects.filter(kind=MessageKind.INVITATION)
-    assert Message.objects.due(timezone.now()).count() == MESSAGES
+    sent_now = Message.objects.filter(kind__in=[MessageKind.INVITATION, "lead_link"])
+    assert Message.objects.due(timezone.now()).count() == TOTAL
     started = time.monotonic()
     deadline = started + DEADLINE_SECONDS
 
@@ -90,23 +121,23 @@ def test_killed_workers_and_a_redis_restart_lose_nothing(world, celery_worker, r
         # between the server taking a message and the outbox recording it.
         time.sleep(random.uniform(0, 0.1))
         received, _ = tally(smtp_sink)
-        assert received < MESSAGES, f"all sent before the {fault} at {threshold}: it hit nothing"
+        assert received < TOTAL, f"all sent before the {fault} at {threshold}: it hit nothing"
         if fault == "kill":
             celery_worker.restart_worker()  # kill -9 the worker and its pool, start a new one
         else:
             redis_server.restart()
         events.append(f"{fault} at {received} ({time.monotonic() - started:.1f}s)")
 
-    # Settled: every invitation row sent (or failed), none waiting or held by a worker.
-    until(lambda: tally(smtp_sink)[1] == MESSAGES, "waiting for every invitation to arrive")
+    # Settled: every row sent (or failed), none waiting or held by a worker.
+    until(lambda: tally(smtp_sink)[1] == TOTAL, "waiting for every invitation and lead link to arrive")
     until(
-        lambda: not invitations.filter(state__in=[MessageState.SCHEDULED, MessageState.SENDING]).exists(),
+        lambda: not sent_now.filter(state__in=[MessageState.SCHEDULED, MessageState.SENDING]).exists(),
         "waiting for the outbox to settle",
     )
     time.sleep(0.5)
 
     received, distinct = tally(smtp_sink)
-    lost = MESSAGES - distinct
+    lost = TOTAL - distinct
     duplicates = received - distinct
     kills = len(KILL_AFTER)
     bound = kills * celery_worker.processes
@@ -126,4 +157,7 @@ def test_killed_workers_and_a_redis_restart_lose_nothing(world, celery_worker, r
     assert lost == 0
     assert duplicates <= bound
     assert states == {MessageState.SENT: MESSAGES}
+    lead_links = list(LeadLink.objects.select_related("message"))
+    assert len(lead_links) == LEADS
+    assert all(link.state == LinkState.SENT and link.token_hash for link in lead_links)
     assert celery_worker.results("requeued") > 0  # the killed workers' rows came back this way

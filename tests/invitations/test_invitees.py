@@ -8,29 +8,29 @@ from django.utils import timezone
 
 from invitations.enums import Category, Channel
 from invitations.models import Invitation, Invitee
-from invitations.services import invitees
+from invitations.services import csv_import, invitees
 from tests.factories import InvitationFactory, InviteeFactory, OrganisationFactory
 
 HEADER = "name,category,role,organisation,email,phone,language,channel\n"
 
 
-def preview(world, text: str, role: str = "facilitator") -> invitees.Preview:
-    return invitees.preview_csv(programme=world.programme, text=text, user=world.user(role))
+def preview(world, text: str, role: str = "facilitator") -> csv_import.Preview:
+    return csv_import.preview_csv(programme=world.programme, text=text, user=world.user(role))
 
 
 def test_decode_upload_accepts_utf8_with_and_without_bom():
-    assert invitees.decode_upload("\ufeffname\nZoé".encode()) == "name\nZoé"
-    assert invitees.decode_upload("name\nZoé".encode()) == "name\nZoé"
+    assert csv_import.decode_upload("\ufeffname\nZoé".encode()) == "name\nZoé"
+    assert csv_import.decode_upload("name\nZoé".encode()) == "name\nZoé"
 
 
 def test_decode_upload_refuses_another_encoding():
     with pytest.raises(ValidationError, match="isn't saved as UTF-8"):
-        invitees.decode_upload("name\nZoé".encode("cp1252"))
+        csv_import.decode_upload("name\nZoé".encode("cp1252"))
 
 
 def test_decode_upload_refuses_a_file_over_2_mb():
     with pytest.raises(ValidationError, match="too large"):
-        invitees.decode_upload(b"x" * (invitees.MAX_FILE_BYTES + 1))
+        csv_import.decode_upload(b"x" * (csv_import.MAX_FILE_BYTES + 1))
 
 
 @pytest.mark.parametrize(
@@ -188,7 +188,7 @@ def test_coordinator_cannot_import_an_email_known_at_another_organisation(world)
 def test_import_csv_adds_every_valid_row_in_one_go(world):
     text = HEADER + "Amira Khan,parent,,Millbrook Primary,a@example.org,,,\nBad,alien,,,,,,\n"
 
-    result = invitees.import_csv(programme=world.programme, text=text, user=world.user("facilitator"))
+    result = csv_import.import_csv(programme=world.programme, text=text, user=world.user("facilitator"))
 
     assert len(result.to_add) == 1 and len(result.errors) == 1
     assert list(world.programme.invitations.values_list("invitee__name", flat=True)) == ["Amira Khan"]
@@ -198,7 +198,7 @@ def test_import_csv_adds_every_valid_row_in_one_go(world):
 def test_import_csv_saves_nothing_when_the_file_is_refused(world):
     before = (Invitee.objects.count(), Invitation.objects.count())
 
-    result = invitees.import_csv(
+    result = csv_import.import_csv(
         programme=world.programme, text="name,catagory\nAmira,parent\n", user=world.user("facilitator")
     )
 

@@ -4,6 +4,10 @@ generation in a Celery task (run inline here), and the pages that make and downl
 import io
 import re
 import subprocess
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pypdf
@@ -13,11 +17,14 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
+from core import jobs, queue
 from invitations.enums import LetterState, MessageKind
 from invitations.models import MAX_LETTER_CHARACTERS, LetterBatch, LetterWording
 from invitations.services import letters
+from invitations.tasks import render_letter_chunk, render_letters
 from tests.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
@@ -382,3 +389,131 @@ def test_letters_page_query_count_does_not_grow_with_the_list(world, client, dja
     add_letter_people(world, [f"Parent{n} Example" for n in range(20)])
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+# The job's lifecycle (core.jobs): stuck batches, two clicks at once, late renderers ------------------
+
+
+def _left_rendering(batch, *, claimed_minutes_ago: int) -> None:
+    """As a worker that claimed the batch and was killed leaves it: rendering, claimed long ago."""
+    LetterBatch.objects.filter(pk=batch.pk).update(
+        state=LetterState.RENDERING, claimed_at=timezone.now() - timedelta(minutes=claimed_minutes_ago)
+    )
+
+
+def test_a_batch_left_rendering_by_a_killed_worker_is_made_again_after_the_stuck_timeout(
+    world, client, settings, django_capture_on_commit_callbacks
+):
+    settings.PDF_JOB_STUCK_AFTER_SECONDS = 600
+    add_letter_people(world, ["Amina Yusuf", "Ben Carter"])
+    with django_capture_on_commit_callbacks(execute=False):  # the worker never gets to it
+        stuck = letters.request_letters(programme=world.programme, school=world.school)
+    _left_rendering(stuck, claimed_minutes_ago=9)
+
+    # Before the timeout it is still being made, as far as anyone can tell: handed back as it is.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert letters.request_letters(programme=world.programme, school=world.school) == stuck
+    assert callbacks == []
+    stuck.refresh_from_db()
+    assert stuck.state == LetterState.RENDERING and not stuck.file
+
+    # After it, the next click gives it up and makes the letters again.
+    _left_rendering(stuck, claimed_minutes_ago=11)
+    client.force_login(world.user("coordinator"))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            reverse("invitations:letters", args=[world.programme.pk]), {"school": world.school.pk}
+        )
+    fresh = LetterBatch.objects.exclude(pk=stuck.pk).get()
+    assert response.url == reverse("invitations:letter_batch", args=[world.programme.pk, fresh.pk])
+    assert len(callbacks) == 1
+    fresh.refresh_from_db()
+    assert fresh.state == LetterState.READY
+    with fresh.file.open("rb") as handle:
+        assert len(pypdf.PdfReader(handle).pages) == 2
+    stuck.refresh_from_db()
+    assert stuck.state == LetterState.FAILED and "too long" in stuck.error and not stuck.file
+    assert letters.request_letters(programme=world.programme, school=world.school) == fresh
+
+
+def test_a_renderer_finishing_after_its_batch_was_given_up_stores_nothing(
+    world, settings, django_capture_on_commit_callbacks
+):
+    settings.PDF_JOB_STUCK_AFTER_SECONDS = 600
+    add_letter_people(world, ["Amina Yusuf"])
+    with django_capture_on_commit_callbacks(execute=False):
+        slow = letters.request_letters(programme=world.programme, school=world.school)
+    assert jobs.claim(job=slow)  # its renderer is still at it, only very slowly
+    _left_rendering(slow, claimed_minutes_ago=11)
+    slow.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = letters.request_letters(programme=world.programme, school=world.school)
+    fresh.refresh_from_db()
+    assert fresh.state == LetterState.READY
+
+    assert letters._store(batch=slow, pdf=b"%PDF-1.7\n%%EOF\n", pages=1) is False
+
+    slow.refresh_from_db()
+    assert slow.state == LetterState.FAILED and not slow.file
+    assert [path.name for path in Path(settings.MEDIA_ROOT).rglob("*.pdf")] == [Path(fresh.file.name).name]
+
+
+def test_chunks_of_a_big_batch_given_up_as_stuck_do_nothing_when_they_come(
+    world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.PDF_JOB_STUCK_AFTER_SECONDS = 600
+    monkeypatch.setattr(letters, "CHUNK_PAGES", 2)
+    add_letter_people(world, [f"Parent{n} Example" for n in range(1, 6)])
+    with django_capture_on_commit_callbacks(execute=False):
+        batch = letters.request_letters(programme=world.programme, school=world.school)
+    held: list[tuple] = []  # the chunk tasks, held back as if the worker were far behind
+    monkeypatch.setattr(letters, "enqueue", lambda name, *args: held.append((name, *args)))
+    render_letters(batch.pk)
+    assert [name for name, *_args in held] == [letters.CHUNK_TASK] * 3
+    _left_rendering(batch, claimed_minutes_ago=11)
+    with django_capture_on_commit_callbacks(execute=False):
+        fresh = letters.request_letters(programme=world.programme, school=world.school)
+    assert fresh != batch
+
+    for _name, *args in held:
+        assert render_letter_chunk(*args) == LetterState.FAILED
+
+    batch.refresh_from_db()
+    assert batch.state == LetterState.FAILED and not batch.file and batch.pages_done == 0
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*.pdf"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_once_make_one_batch(world, monkeypatch):
+    add_letter_people(world, ["Amina Yusuf", "Ben Carter"])
+    enqueued: list[tuple] = []
+    monkeypatch.setattr(queue, "enqueue", lambda name, *args: enqueued.append((name, *args)))
+    create = LetterBatch._default_manager.create
+
+    def slow_create(**fields):  # widen the gap between looking for a batch and making one
+        time.sleep(0.3)
+        return create(**fields)
+
+    monkeypatch.setattr(LetterBatch._default_manager, "create", slow_create)
+    start = threading.Barrier(2)
+    found, errors = [], []
+
+    def click():
+        try:
+            start.wait()
+            found.append(letters.request_letters(programme=world.programme, school=world.school).pk)
+        except Exception as error:  # noqa: BLE001 -- collected and asserted below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    batch = LetterBatch.objects.get()
+    assert found == [batch.pk, batch.pk]
+    assert enqueued == [(letters.RENDER_TASK, batch.pk)]

@@ -7,13 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core import outbox
 from events import services as events_services
 from events.enums import ProgrammeStatus
-from invitations.services import outbox
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory
 
-MAILBOX_BACKEND = "bettertogether.mailbox.MailboxBackend"
+MAILBOX_BACKEND = "core.mailbox.MailboxBackend"
 
 
 @pytest.fixture

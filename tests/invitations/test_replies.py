@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from core import outbox
+from core.models import Message
 from events import services as events_services
 from events.enums import ProgrammeStatus
 from invitations.enums import Answer, MessageKind, MessageState, ReplySource
-from invitations.models import Message, Reply, SessionAnswer
-from invitations.services import outbox, replies
+from invitations.models import Reply, SessionAnswer
+from invitations.services import replies
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory
 
@@ -33,7 +35,7 @@ def sessions(invitation):
 def test_record_reply_saves_answers_and_details(invitation):
     first, second, *_ = sessions(invitation)
 
-    reply = replies.record_reply(
+    reply = replies.save_reply(
         invitation=invitation,
         answers={first.pk: Answer.YES, second.pk: Answer.MAYBE},
         details={"childcare_children": 2, "childcare_ages": "2, 4", "food_needs": "Halal", "extra_places": 1},
@@ -51,11 +53,11 @@ def test_record_reply_saves_answers_and_details(invitation):
 
 def test_changing_the_answer_replaces_it_whole(invitation):
     first, second, *_ = sessions(invitation)
-    replies.record_reply(
+    replies.save_reply(
         invitation=invitation, answers={first.pk: "yes", second.pk: "yes"}, details={"food_needs": "Vegan"}
     )
 
-    reply = replies.record_reply(invitation=invitation, answers={first.pk: "no"}, details={})
+    reply = replies.save_reply(invitation=invitation, answers={first.pk: "no"}, details={})
 
     assert dict(reply.answers.values_list("session_id", "answer")) == {first.pk: "no"}
     assert reply.food_needs == "" and reply.version == 2
@@ -72,7 +74,7 @@ def test_a_session_of_another_programme_is_refused_and_nothing_changes(invitatio
     )
 
     with pytest.raises(ValidationError):
-        replies.record_reply(invitation=invitation, answers={other.sessions.first().pk: "yes"}, details={})
+        replies.save_reply(invitation=invitation, answers={other.sessions.first().pk: "yes"}, details={})
 
     assert not Reply.objects.exists() and not SessionAnswer.objects.exists()
 
@@ -91,7 +93,7 @@ def test_out_of_range_details_are_refused_and_nothing_is_saved(invitation, detai
     first = sessions(invitation)[0]
 
     with pytest.raises(ValidationError):
-        replies.record_reply(invitation=invitation, answers={first.pk: "yes"}, details=details)
+        replies.save_reply(invitation=invitation, answers={first.pk: "yes"}, details=details)
 
     assert not Reply.objects.exists()
 
@@ -113,9 +115,9 @@ def test_parse_ages_refuses_what_is_not_an_age(text, children):
 def test_no_reminder_for_a_session_they_cannot_come_to_and_no_nudge_after_replying(invitation):
     first, second, *_ = sessions(invitation)
 
-    replies.record_reply(invitation=invitation, answers={first.pk: "no", second.pk: "yes"}, details={})
+    replies.save_reply(invitation=invitation, answers={first.pk: "no", second.pk: "yes"}, details={})
 
-    states = {(m.kind, m.session_id): m.state for m in Message.objects.filter(invitation=invitation)}
+    states = {(m.kind, m.topic_id): m.state for m in Message.objects.filter(invitation=invitation)}
     assert states[(MessageKind.REMINDER, first.pk)] == MessageState.CANCELLED
     assert states[(MessageKind.REMINDER, second.pk)] == MessageState.SCHEDULED
     assert states[(MessageKind.NUDGE, None)] == MessageState.CANCELLED
@@ -123,10 +125,8 @@ def test_no_reminder_for_a_session_they_cannot_come_to_and_no_nudge_after_replyi
 
 def test_each_change_queues_one_confirmation_and_replaces_an_unsent_one(invitation, smtp_sink):
     first = sessions(invitation)[0]
-    replies.record_reply(invitation=invitation, answers={first.pk: "yes"}, details={})
-    replies.record_reply(
-        invitation=invitation, answers={first.pk: "maybe"}, details={"childcare_children": 1}
-    )
+    replies.save_reply(invitation=invitation, answers={first.pk: "yes"}, details={})
+    replies.save_reply(invitation=invitation, answers={first.pk: "maybe"}, details={"childcare_children": 1})
 
     outbox.dispatch_due()
 
@@ -141,7 +141,7 @@ def test_each_change_queues_one_confirmation_and_replaces_an_unsent_one(invitati
 
 def test_html_in_free_text_is_escaped_in_the_confirmation(invitation, smtp_sink):
     first = sessions(invitation)[0]
-    replies.record_reply(
+    replies.save_reply(
         invitation=invitation,
         answers={first.pk: "yes"},
         details={"access_needs": "<script>alert(1)</script>"},
@@ -158,7 +158,7 @@ def test_a_reply_after_opting_out_sends_no_confirmation(invitation, smtp_sink):
     replies.opt_out(invitation=invitation)
     invitation.refresh_from_db()
 
-    replies.record_reply(invitation=invitation, answers={sessions(invitation)[0].pk: "no"}, details={})
+    replies.save_reply(invitation=invitation, answers={sessions(invitation)[0].pk: "no"}, details={})
 
     assert not Message.objects.filter(invitation=invitation, kind=MessageKind.CONFIRMATION).exists()
 
@@ -174,7 +174,7 @@ def test_two_submissions_racing_leave_one_whole_answer(invitation):
 
     def submit(answers, details):
         try:
-            replies.record_reply(invitation=invitation, answers=answers, details=details)
+            replies.save_reply(invitation=invitation, answers=answers, details=details)
         except Exception as error:  # noqa: BLE001 -- collected and asserted below
             errors.append(error)
         finally:
@@ -191,3 +191,46 @@ def test_two_submissions_racing_leave_one_whole_answer(invitation):
     assert errors == []
     assert saved in [(choices[0][0], "A"), (choices[1][0], "B")]
     assert reply.version == 2
+
+
+def test_a_session_already_over_keeps_its_answer_when_left_out(invitation):
+    first, second, third, _fourth = sessions(invitation)
+    replies.save_reply(invitation=invitation, answers={first.pk: "yes", second.pk: "no"}, details={})
+    first.date = timezone.localdate() - timedelta(days=3)
+    first.save()
+
+    reply = replies.save_reply(
+        invitation=invitation, answers={second.pk: "yes", third.pk: "maybe"}, details={}
+    )
+
+    # The session that is over keeps its answer; the one still to come that was left out loses it.
+    assert dict(reply.answers.values_list("session_id", "answer")) == {
+        first.pk: "yes",
+        second.pk: "yes",
+        third.pk: "maybe",
+    }
+
+
+def test_a_session_over_and_answered_again_takes_the_new_answer(invitation):
+    first, *_ = sessions(invitation)
+    replies.save_reply(invitation=invitation, answers={first.pk: "yes"}, details={})
+    first.date = timezone.localdate() - timedelta(days=3)
+    first.save()
+
+    reply = replies.save_reply(
+        invitation=invitation, answers={first.pk: "no"}, details={}, source=ReplySource.PHONE
+    )
+
+    assert dict(reply.answers.values_list("session_id", "answer")) == {first.pk: "no"}
+
+
+def test_an_answer_for_a_cancelled_session_already_over_does_not_stop_a_new_reply(invitation):
+    first, second, *_ = sessions(invitation)
+    replies.save_reply(invitation=invitation, answers={first.pk: "yes", second.pk: "yes"}, details={})
+    first.date = timezone.localdate() - timedelta(days=3)
+    first.save()
+    events_services.cancel_session(session=first)
+
+    reply = replies.save_reply(invitation=invitation, answers={second.pk: "no"}, details={})
+
+    assert dict(reply.answers.values_list("session_id", "answer")) == {second.pk: "no"}

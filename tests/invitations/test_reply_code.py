@@ -49,7 +49,7 @@ def code_url(programme) -> str:
 
 
 def record_url(programme, invitation) -> str:
-    return reverse("invitations:record_reply", args=[programme.pk, invitation.pk])
+    return reverse("invitations:staff_reply", args=[programme.pk, invitation.pk])
 
 
 def sessions(programme):
@@ -114,7 +114,7 @@ def test_a_typed_code_opens_the_record_form_with_reply_slip_chosen(
 
 
 def test_the_slip_chooses_reply_slip_even_over_an_earlier_phone_answer(client, world, programme, invitation):
-    replies.record_reply(invitation=invitation, answers={}, details={}, source=ReplySource.PHONE)
+    replies.save_reply(invitation=invitation, answers={}, details={}, source=ReplySource.PHONE)
     client.force_login(world.user("coordinator"))
 
     response = client.get(record_url(programme, invitation) + "?source=paper")

@@ -18,13 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from bettertogether import ratelimit
+from core import outbox, ratelimit
+from core.models import Message
 from events import services as events_services
 from events.enums import ProgrammeStatus
 from invitations import forms as reply_forms
 from invitations.enums import Answer, Channel, MessageKind, MessageState, ReplySource
-from invitations.models import Message, Reply, SessionAnswer
-from invitations.services import outbox, replies
+from invitations.models import Reply, SessionAnswer
+from invitations.services import replies
 from invitations.services.emails import issue_reply_link
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory, SessionFactory
@@ -89,7 +90,7 @@ def error_beside(response, field: str) -> str:
 
 
 def assert_private(response) -> None:
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     assert "noindex" in response["X-Robots-Tag"]
 
@@ -133,7 +134,7 @@ def test_reply_page_greets_a_group_invited_through_its_contact_email(client, wor
 
 @pytest.mark.parametrize("page", ["reply", "reply_thanks", "reply_calendar", "unsubscribe"])
 def test_every_token_page_is_private(client, invitation, token, page):
-    replies.record_reply(invitation=invitation, answers={}, details={})
+    replies.save_reply(invitation=invitation, answers={}, details={})
 
     response = client.get(url(page, token))
 
@@ -218,7 +219,7 @@ def test_all_of_them_answers_yes_to_every_session_without_choosing_each(client, 
 
 def test_page_is_prefilled_with_the_earlier_answer(client, programme, invitation, token):
     first, second, *_ = sessions(programme)
-    replies.record_reply(
+    replies.save_reply(
         invitation=invitation,
         answers={first.pk: "no", second.pk: "maybe"},
         details={"food_needs": "No nuts", "childcare_children": 1, "interpreter_language": "Somali"},
@@ -265,7 +266,7 @@ def test_a_session_left_unanswered_is_shown_beside_it_with_a_summary(client, pro
 
 def test_a_session_already_over_keeps_its_answer_and_is_not_asked_again(client, programme, invitation, token):
     first, second, third, fourth = sessions(programme)
-    replies.record_reply(invitation=invitation, answers={first.pk: "yes", second.pk: "no"}, details={})
+    replies.save_reply(invitation=invitation, answers={first.pk: "yes", second.pk: "no"}, details={})
     first.date = timezone.localdate() - timedelta(days=3)
     first.save()
 
@@ -278,6 +279,26 @@ def test_a_session_already_over_keeps_its_answer_and_is_not_asked_again(client, 
     reply = Reply.objects.get(invitation=invitation)
     assert dict(reply.answers.values_list("session_id", "answer")) == {
         first.pk: "yes",
+        second.pk: "yes",
+        third.pk: "yes",
+        fourth.pk: "yes",
+    }
+
+
+def test_an_answer_for_a_cancelled_session_already_over_does_not_stop_a_new_answer(
+    client, programme, invitation, token
+):
+    first, second, third, fourth = sessions(programme)
+    replies.save_reply(invitation=invitation, answers={first.pk: "yes", second.pk: "no"}, details={})
+    first.date = timezone.localdate() - timedelta(days=3)
+    first.save()
+    events_services.cancel_session(session=first)
+
+    response = client.post(url("reply", token), {f"session_{s.pk}": "yes" for s in (second, third, fourth)})
+
+    assert response.status_code == 302
+    reply = Reply.objects.get(invitation=invitation)
+    assert dict(reply.answers.values_list("session_id", "answer")) == {
         second.pk: "yes",
         third.pk: "yes",
         fourth.pk: "yes",
@@ -304,7 +325,7 @@ def test_thank_you_page_invites_details_when_none_were_given(client, programme, 
 
 def test_calendar_has_the_sessions_they_said_yes_or_maybe_to(client, programme, invitation, token):
     first, second, third, fourth = sessions(programme)
-    replies.record_reply(
+    replies.save_reply(
         invitation=invitation,
         answers={first.pk: "yes", second.pk: "maybe", third.pk: "no", fourth.pk: "no"},
         details={},
@@ -324,7 +345,7 @@ def test_calendar_has_the_sessions_they_said_yes_or_maybe_to(client, programme, 
 @pytest.mark.parametrize("answer", [None, "no"])
 def test_calendar_has_every_session_when_they_chose_none(client, programme, invitation, token, answer):
     if answer:
-        replies.record_reply(
+        replies.save_reply(
             invitation=invitation, answers={s.pk: answer for s in sessions(programme)}, details={}
         )
 
@@ -366,9 +387,7 @@ def test_reply_page_query_count_is_small_and_does_not_grow_with_the_sessions(
                 date=timezone.localdate() + timedelta(days=100 + order),
             )
         invitation = invite(other, organisation=world.school, email=f"n{number}@example.org")
-        replies.record_reply(
-            invitation=invitation, answers={s.pk: "yes" for s in sessions(other)}, details={}
-        )
+        replies.save_reply(invitation=invitation, answers={s.pk: "yes" for s in sessions(other)}, details={})
         assert len(sessions(other)) == number
         token = token_for(invitation)
         with django_assert_max_num_queries(5):
@@ -379,9 +398,7 @@ def test_reply_page_query_count_is_small_and_does_not_grow_with_the_sessions(
 
 def test_reply_page_query_count_is_the_same_before_and_after_answering(client, programme, invitation, token):
     before = reply_page_queries(client, token)
-    replies.record_reply(
-        invitation=invitation, answers={s.pk: "yes" for s in sessions(programme)}, details={}
-    )
+    replies.save_reply(invitation=invitation, answers={s.pk: "yes" for s in sessions(programme)}, details={})
 
     assert reply_page_queries(client, token) <= before + 1 <= 5
 
@@ -417,16 +434,28 @@ def csrf_client(token) -> tuple[Client, str]:
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        # What browsers send from a page with Referrer-Policy: no-referrer.
-        ({"HTTP_ORIGIN": "null"}, 302),
-        ({"HTTP_ORIGIN": "null", "secure": True}, 302),
-        ({"secure": True}, 302),  # no Origin and no Referer over HTTPS
+        # What browsers send from our page (Referrer-Policy: same-origin): the page's own Origin, and over
+        # HTTPS its Referer too.
+        ({"HTTP_ORIGIN": "http://testserver"}, 302),
+        ({"HTTP_ORIGIN": "https://testserver", "secure": True}, 302),
+        ({"HTTP_REFERER": "https://testserver/reply/", "secure": True}, 302),
+        # Django's own check refuses everything else.
+        ({"HTTP_ORIGIN": "null"}, 403),
+        ({"secure": True}, 403),  # no Origin and no Referer over HTTPS
         ({"HTTP_ORIGIN": "https://evil.example"}, 403),
         ({"HTTP_REFERER": "https://evil.example/page", "secure": True}, 403),
     ],
-    ids=["origin-null", "origin-null-https", "https-no-referer", "foreign-origin", "foreign-referer"],
+    ids=[
+        "same-origin",
+        "same-origin-https",
+        "same-origin-referer-https",
+        "origin-null",
+        "https-no-referer",
+        "foreign-origin",
+        "foreign-referer",
+    ],
 )
-def test_the_reply_form_works_without_a_referrer_but_refuses_a_foreign_origin(
+def test_the_reply_form_takes_a_post_from_its_own_page_and_refuses_any_other_origin(
     programme, token, headers, expected
 ):
     strict, csrf = csrf_client(token)
@@ -771,7 +800,7 @@ def test_client_address_groups_ipv6_by_64(rf, settings, address, expected):
 
 
 def record_url(programme, invitation) -> str:
-    return reverse("invitations:record_reply", args=[programme.pk, invitation.pk])
+    return reverse("invitations:staff_reply", args=[programme.pk, invitation.pk])
 
 
 @pytest.mark.parametrize("role", ["facilitator", "coordinator"])
@@ -800,7 +829,7 @@ def test_staff_record_a_paper_reply(client, world, programme, role):
 
 def test_record_reply_form_is_prefilled_and_says_who_it_is_for(client, world, programme):
     invitation = invite(programme, organisation=world.school)
-    replies.record_reply(
+    replies.save_reply(
         invitation=invitation,
         answers={s.pk: "maybe" for s in sessions(programme)},
         details={"food_needs": "Vegan"},
@@ -886,7 +915,7 @@ def test_the_list_links_each_person_to_record_a_reply_and_shows_answers(client, 
     answered = invite(programme, organisation=world.school)
     waiting = invite(programme, name="Ben Lowe", email="ben@example.org", organisation=world.school)
     first = sessions(programme)[0]
-    replies.record_reply(invitation=answered, answers={first.pk: Answer.YES}, details={})
+    replies.save_reply(invitation=answered, answers={first.pk: Answer.YES}, details={})
     client.force_login(world.user("facilitator"))
 
     html = client.get(reverse("invitations:list", args=[programme.pk])).content.decode()
@@ -899,14 +928,14 @@ def test_the_list_links_each_person_to_record_a_reply_and_shows_answers(client, 
 def test_list_query_count_does_not_grow_with_replies(client, world, programme):
     client.force_login(world.user("facilitator"))
     first = invite(programme, organisation=world.school)
-    replies.record_reply(invitation=first, answers={s.pk: "yes" for s in sessions(programme)}, details={})
+    replies.save_reply(invitation=first, answers={s.pk: "yes" for s in sessions(programme)}, details={})
     list_url = reverse("invitations:list", args=[programme.pk])
     with CaptureQueriesContext(connection) as one:
         client.get(list_url)
 
     for number in range(9):
         invitation = invite(programme, name=f"Person {number}", email=f"p{number}@example.org")
-        replies.record_reply(
+        replies.save_reply(
             invitation=invitation, answers={s.pk: "maybe" for s in sessions(programme)}, details={}
         )
     with CaptureQueriesContext(connection) as ten:
@@ -932,34 +961,54 @@ class Tags(HTMLParser):
 
 
 @pytest.mark.parametrize(
-    ("fast", "plain", "value"),
+    ("widget", "value"),
     [
-        (reply_forms.TextInput, forms.TextInput, 'Say "hi" <b>'),
-        (reply_forms.TextInput, forms.TextInput, None),
-        (reply_forms.NumberInput, forms.NumberInput, 3),
-        (reply_forms.Textarea, forms.Textarea, "<script>x</script>"),
-        (reply_forms.Textarea, forms.Textarea, ""),
-        (reply_forms.CheckboxInput, forms.CheckboxInput, True),
-        (reply_forms.CheckboxInput, forms.CheckboxInput, False),
+        (forms.TextInput, 'Say "hi" <b>'),
+        (forms.TextInput, None),
+        (forms.NumberInput, 3),
+        (forms.Textarea, "<script>x</script>"),
+        (forms.Textarea, ""),
+        (forms.CheckboxInput, True),
+        (forms.CheckboxInput, False),
     ],
 )
-def test_widgets_written_in_python_give_the_same_html_as_djangos_templates(fast, plain, value):
+def test_widgets_written_in_python_give_the_same_html_as_djangos_templates(widget, value):
     attrs = {"class": "form-control", "aria-describedby": "x-hint", "maxlength": 60, "required": True}
 
-    mine = fast(attrs=attrs).render("field", value, attrs={"id": "id_field"})
-    django = plain(attrs=attrs).render("field", value, attrs={"id": "id_field"})
+    mine = widget(attrs=attrs).render(
+        "field", value, attrs={"id": "id_field"}, renderer=reply_forms.INPUTS_IN_PYTHON
+    )
+    django = widget(attrs=attrs).render("field", value, attrs={"id": "id_field"})
 
     assert Tags(mine).found == Tags(django).found
 
 
 def test_radio_options_written_in_python_give_the_same_html_as_djangos_templates():
     choices = [("yes", "Coming"), ("no", "Can't come")]
-    mine = reply_forms.RadioSelect(choices=choices, attrs={"class": "form-check-input"})
-    django = forms.RadioSelect(choices=choices, attrs={"class": "form-check-input"})
+    widget = forms.RadioSelect(choices=choices, attrs={"class": "form-check-input"})
 
-    for fast, plain in zip(mine.subwidgets("f", "no"), django.subwidgets("f", "no"), strict=True):
+    for data in widget.subwidgets("f", "no"):
         rendered = [
-            str(forms.boundfield.BoundWidget(widget, data, None).tag())
-            for widget, data in ((mine, fast), (django, plain))
+            str(forms.boundfield.BoundWidget(widget, data, renderer).tag())
+            for renderer in (reply_forms.INPUTS_IN_PYTHON, None)
         ]
         assert Tags(rendered[0]).found == Tags(rendered[1]).found
+
+
+def test_the_reply_forms_write_their_inputs_without_a_template(monkeypatch, programme):
+    templates = []
+    default = reply_forms.get_default_renderer
+
+    def counting():
+        templates.append(1)
+        return default()
+
+    monkeypatch.setattr(reply_forms, "get_default_renderer", counting)
+    for form_class in (reply_forms.ReplyForm, reply_forms.RecordReplyForm):
+        form = form_class(sessions=sessions(programme))
+        html = "".join(str(bound) for bound in form.detail_fields())
+        html += "".join(str(choice.tag()) for choice in form["source"]) if "source" in form.fields else ""
+
+        assert form.renderer is reply_forms.INPUTS_IN_PYTHON
+        assert 'name="food_needs"' in html and 'name="extra_places"' in html
+    assert templates == []

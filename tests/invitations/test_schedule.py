@@ -4,11 +4,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.mail import get_connection
+from django.utils import timezone
 
+from core import outbox
+from core.models import Message
+from evaluations.models import Attendance
 from events import services as events_services
 from events.enums import ProgrammeStatus
-from invitations.enums import MessageKind, MessageState
-from invitations.models import Message
+from invitations.enums import Answer, MessageKind, MessageState
+from invitations.models import Reply, SessionAnswer
 from invitations.services import replies
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory, NeighbourhoodFactory, UserFactory, VenueFactory
@@ -47,8 +52,8 @@ def invite(programme, created: datetime):
 
 def schedule(programme, invitation):
     return {
-        (m.kind, m.session.order if m.session else None): (m.scheduled_for, m.state)
-        for m in Message.objects.filter(invitation=invitation).select_related("session")
+        (m.kind, m.topic.order if m.topic else None): (m.scheduled_for, m.state)
+        for m in Message.objects.filter(invitation=invitation).prefetch_related("topic")
     }
 
 
@@ -242,3 +247,97 @@ def test_the_october_clock_change_keeps_nine_oclock_local(programme):
     assert before_change.astimezone(LONDON).hour == after_change.astimezone(LONDON).hour == 9
     assert before_change.astimezone(LONDON).utcoffset() == timedelta(hours=1)  # 8am UTC
     assert after_change.astimezone(LONDON).utcoffset() == timedelta(0)  # 9am UTC: GMT again
+
+
+def came(invitation, order: int = 1):
+    """They came to the session: marked on the sign-in list."""
+    return Attendance.objects.create(
+        session=invitation.programme.sessions.get(order=order), invitation=invitation
+    )
+
+
+def test_someone_who_came_to_a_session_is_never_invited(programme):
+    # On the list in good time, but the invitation never went (the programme was still a draft, say);
+    # they came to the all-day all the same.
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    came(invitation)
+
+    sync_schedule(programme=programme, now=at(FIRST, 18))
+
+    rows = schedule(programme, invitation)
+    assert rows[(MessageKind.INVITATION, None)][1] == MessageState.CANCELLED
+    assert rows[(MessageKind.NUDGE, None)][1] == MessageState.CANCELLED
+    assert rows[(MessageKind.REMINDER, 2)][1] == MessageState.SCHEDULED  # what is next, they still hear of
+
+
+def test_someone_added_to_the_list_after_they_came_is_not_invited(programme):
+    invitation = invite(programme, created=at(FIRST, 18))
+    came(invitation)
+
+    sync_schedule(programme=programme, now=at(FIRST, 18))
+
+    rows = schedule(programme, invitation)
+    assert (MessageKind.INVITATION, None) not in rows
+    assert (MessageKind.REMINDER, 2) in rows
+
+
+def test_someone_who_came_before_the_invitation_date_is_not_invited(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    came(invitation)  # marked from an earlier get-together's sheet, say: any session of this programme
+
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+
+    rows = schedule(programme, invitation)
+    assert (MessageKind.INVITATION, None) not in rows
+    assert (MessageKind.NUDGE, None) not in rows
+
+
+def test_someone_who_already_replied_is_not_invited(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    reply = Reply.objects.create(invitation=invitation, source="phone", version=1)  # a phone call
+    SessionAnswer.objects.create(reply=reply, session=programme.sessions.get(order=1), answer=Answer.YES)
+
+    sync_schedule(programme=programme, now=at(date(2030, 1, 6)))
+
+    rows = schedule(programme, invitation)
+    assert rows[(MessageKind.INVITATION, None)][1] == MessageState.CANCELLED
+    assert rows[(MessageKind.NUDGE, None)][1] == MessageState.CANCELLED
+    assert rows[(MessageKind.REMINDER, 1)][1] == MessageState.SCHEDULED
+
+
+def test_an_invitation_already_sent_stays_sent_when_they_come(programme):
+    invitation = invite(programme, created=at(date(2030, 1, 5)))
+    sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
+    Message.objects.filter(invitation=invitation, kind=MessageKind.INVITATION).update(state=MessageState.SENT)
+    came(invitation)
+
+    sync_schedule(programme=programme, now=at(FIRST, 18))
+
+    assert schedule(programme, invitation)[(MessageKind.INVITATION, None)][1] == MessageState.SENT
+
+
+def test_an_invitation_claimed_before_they_came_is_not_sent(db, smtp_sink):
+    """The dispatcher asks again just before sending: someone signed in meanwhile is not invited."""
+    neighbourhood = NeighbourhoodFactory()
+    soon = events_services.create_programme(
+        neighbourhood=neighbourhood,
+        title="Soon",
+        key_question="?",
+        first_date=timezone.localdate() + timedelta(days=10),
+        venue=VenueFactory(neighbourhood=neighbourhood),
+        created_by=UserFactory(),
+    )
+    soon.status = ProgrammeStatus.OPEN
+    soon.save()
+    invitation = InvitationFactory(programme=soon, invitee__email="came@example.org")
+    sync_schedule(programme=soon)
+    claimed = outbox.claim_due(now=timezone.now())
+    came(invitation)
+
+    result = outbox.DispatchResult()
+    outbox.send_claimed(messages=claimed, connection=get_connection(), result=result)
+
+    assert (result.sent, result.cancelled) == (0, 1)
+    assert smtp_sink.messages == []

@@ -1,6 +1,6 @@
 """Who is coming and what they need: the numbers by group, the sheets for the day, their pages and CSV.
 
-Replies are made with services.replies.record_reply, as the reply page and staff recording them do.
+Replies are made with services.replies.save_reply, as the reply page and staff recording them do.
 """
 
 import csv
@@ -40,7 +40,7 @@ def invite(world, name: str, *, category=Category.PARENT, organisation=None, **i
 
 
 def answer(invitation: Invitation, answers: dict, **details) -> Reply:
-    return replies.record_reply(
+    return replies.save_reply(
         invitation=invitation,
         answers={session.pk: value for session, value in answers.items()},
         details=details,
@@ -78,7 +78,7 @@ def mixed(world):
     fred = invite(world, "Fred Support", category=Category.SCHOOL_STAFF)
     answer(fred, {s1: MAYBE}, extra_places=1, childcare_children=1, access_needs="Hearing loop")
     gita = invite(world, "Gita Worker", category=Category.GROUP_WORKER)
-    replies.record_reply(
+    replies.save_reply(
         invitation=gita, answers={s2.pk: YES}, details={}, source=ReplySource.PHONE, recorded_by=None
     )
     hana = invite(world, "Hana Neighbour", category=Category.COMMUNITY)

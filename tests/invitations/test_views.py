@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core.models import Message
 from events import services as events_services
 from events.enums import ProgrammeStatus
 from invitations.enums import Category, Channel, MessageKind, MessageState, StaffRole
-from invitations.models import Invitation, Invitee, Message
+from invitations.models import Invitation, Invitee
+from invitations.services.csv_import import MAX_ROWS
 from invitations.services.emails import issue_reply_link
-from invitations.services.invitees import MAX_ROWS
 from invitations.services.schedule import sync_schedule
 from tests.events.test_forms import field_error
 from tests.factories import InvitationFactory, InviteeFactory, OrganisationFactory
@@ -791,8 +792,8 @@ def test_admin_lists_and_filters_invitees_invitations_and_messages(client, world
     for url in [
         reverse("admin:invitations_invitee_changelist") + "?q=amira&category__exact=parent",
         reverse("admin:invitations_invitation_changelist") + "?q=amira",
-        reverse("admin:invitations_message_changelist") + "?state__exact=scheduled&kind__exact=invitation",
-        reverse("admin:invitations_message_changelist") + "?channel__exact=letter",
+        reverse("admin:core_message_changelist") + "?state__exact=scheduled&kind__exact=invitation",
+        reverse("admin:core_message_changelist") + "?channel__exact=letter",
     ]:
         assert client.get(url).status_code == 200, url
 

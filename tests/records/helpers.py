@@ -102,7 +102,7 @@ class RecordingFetcher:
     """Wraps the restricted fetcher and remembers every address WeasyPrint asked for."""
 
     def __init__(self):
-        from bettertogether.pdf import url_fetcher
+        from core.pdf import url_fetcher
 
         self.fetcher = url_fetcher()
         self.asked: list[str] = []

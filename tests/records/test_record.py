@@ -18,6 +18,8 @@ from artwork.enums import ImageState
 from records import services
 from records.enums import RecordState
 from records.models import EventRecord
+from records.services import job as record_job
+from records.services import pdf as record_pdf
 from records.tasks import render_record
 from tests.factories import InvitationFactory
 
@@ -423,7 +425,7 @@ def test_a_late_render_of_a_given_up_record_keeps_no_file(world):
         programme=world.programme, session=world.session, fingerprint="x", state=RecordState.FAILED
     )
     with pytest.raises(RuntimeError):
-        services._store(record=record, pdf=b"%PDF-1.7\n%%EOF\n", pages=1, fingerprint="y")
+        record_job._store(record=record, pdf=b"%PDF-1.7\n%%EOF\n", pages=1, fingerprint="y")
     record.refresh_from_db()
     assert record.state == RecordState.FAILED and not record.file
     assert not list(Path(settings.MEDIA_ROOT).rglob("*.pdf"))
@@ -446,7 +448,7 @@ def test_file_names_are_friendly(world):
 
 
 def test_page_counter_css_escapes_quotes_and_angle_brackets():
-    value = str(services._css_string('a"b<c\\'))
+    value = str(record_pdf._css_string('a"b<c\\'))
     assert '"' not in value[1:-1] and "<" not in value and "\\22 " in value and "\\3c " in value
 
 

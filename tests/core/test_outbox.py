@@ -7,11 +7,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from core import outbox
+from core.models import Message
 from events import services as events_services
 from events.enums import ProgrammeStatus
 from invitations.enums import MessageKind, MessageState
-from invitations.models import Message, ReplyToken
-from invitations.services import outbox, replies
+from invitations.models import ReplyToken
+from invitations.services import replies
 from invitations.services.schedule import sync_schedule
 from tests.factories import InvitationFactory
 

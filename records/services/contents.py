@@ -1,52 +1,30 @@
-"""The event record: everything a session (or a whole programme) left behind — the pictures and what each
-shows, the themes, who came in numbers per group, the one-word summary and, for a programme, the actions
-and who leads them — gathered into plain data, shown on a page, and printed to a PDF by WeasyPrint (through
-the restricted fetcher of bettertogether.pdf) in a Celery task.
+"""The record's contents: everything a session (or a whole programme) left behind — the pictures the team
+may see and what each shows, the themes, who came in numbers per group, the one-word summary and, for a
+programme, the actions and who leads them — gathered into plain data (reads only), and its fingerprint."""
 
-It is the team's record: every picture the team may see is in it, except those still being prepared or
-that could not be prepared."""
-
-import base64
 import hashlib
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, User
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models.fields.files import FieldFile
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from actions.services import leadership, programme_actions
-from actions.services.record import leadership_warnings
+from actions.services.reading import leadership_warnings
 from artwork.enums import ImageState
 from artwork.models import Artwork
-from bettertogether.pdf import render_pdf, url_fetcher  # noqa: F401 (tests use url_fetcher from here)
 from evaluations.services.attendance import programme_numbers, session_numbers
-from evaluations.services.cloud import cloud_png, cloud_svg
+from evaluations.services.cloud import cloud_svg
 from evaluations.services.words import count_words
 from events.models import Programme, Session
 from invitations.models import Invitation
-
-from .enums import RecordState
-from .models import EventRecord
-
-# A record still waiting or being made after this long was lost (a worker stopped): it is marked failed
-# and the next request makes a fresh one. The task's own limit is 300 seconds.
-STUCK_AFTER = timedelta(minutes=10)
-
-
-# The record's data ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -246,16 +224,6 @@ def _svg(words: list, *, title: str) -> SafeString:
     return mark_safe(svg[start:] if start >= 0 else "")  # noqa: S308
 
 
-def cloud_image(*, record: "Record") -> str:
-    """The record's word cloud as a PNG data: address, for the PDF, or "" without words. Not the SVG:
-    WeasyPrint's SVG text is neither shaped nor laid out right to left, so an Urdu or Arabic word would
-    print back to front and unjoined; Pillow (with raqm) draws them properly."""
-    if not record.words:
-        return ""
-    png = cloud_png(record.words, title=record.cloud_title)
-    return f"data:image/png;base64,{base64.b64encode(png).decode()}"
-
-
 def _lead_group(invitation: Invitation) -> str:
     return invitation.invitee.balance_group_label
 
@@ -404,191 +372,3 @@ def fingerprint(*, record: Record) -> str:
         "leadership": [[lead.key, lead.count] for lead in record.leadership],
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
-# Rendering ------------------------------------------------------------------------------------------------
-
-
-def render_record_html(*, record: Record) -> str:
-    """The record as one HTML document for WeasyPrint: a cover, the pictures, themes, who came, the words
-    and (for a programme) the actions. Everything typed by people is escaped."""
-    return render_to_string(
-        "records/pdf/record.html",
-        {
-            "record": record,
-            "programme": record.programme,
-            "made_on": timezone.localdate(),
-            "page_of": page_counter_css(),
-            "cloud": cloud_image(record=record),
-        },
-    )
-
-
-def _css_string(text: str) -> str:
-    # Inside <style>, nothing is unescaped by HTML: only CSS escapes, and no "<" that could end the element.
-    escaped = "".join(f"\\{ord(char):x} " if char in '\\"<>\n' else char for char in text)
-    return f'"{escaped}"'
-
-
-def page_counter_css() -> SafeString:
-    """The footer's "Page 3 of 12", translated, as a CSS ``content`` value with the page counters."""
-    text = _("Page %(page)s of %(pages)s")
-    parts = re.split(r"(%\(page\)s|%\(pages\)s)", text)
-    values = []
-    for part in parts:
-        if part == "%(page)s":
-            values.append("counter(page)")
-        elif part == "%(pages)s":
-            values.append("counter(pages)")
-        elif part:
-            values.append(_css_string(part))
-    return mark_safe(" ".join(values))  # noqa: S308 - built from escaped strings and two keywords
-
-
-def file_name(*, record: EventRecord) -> str:
-    """A friendly name for the downloaded PDF: better-together-millbrook-all-day-2026-12-01.pdf."""
-    place = slugify(record.programme.neighbourhood.name) or "programme"
-    if record.session is not None:
-        kind = record.session.kind.replace("_", "-")
-        return f"better-together-{place}-{kind}-{record.session.date.isoformat()}.pdf"
-    first = record.programme.sessions.order_by("date").values_list("date", flat=True).first()
-    when = f"-{first.isoformat()}" if first else ""
-    return f"better-together-{place}-programme{when}.pdf"
-
-
-# Requests and the task -------------------------------------------------------------------------------------
-
-
-def _release_stuck(*, programme: Programme, session: Session | None) -> None:
-    EventRecord.objects.filter(
-        programme=programme,
-        session=session,
-        state__in=[RecordState.QUEUED, RecordState.RENDERING],
-        created_at__lt=timezone.now() - STUCK_AFTER,
-    ).update(
-        state=RecordState.FAILED,
-        finished_at=timezone.now(),
-        error=_("Making the record took far too long, so it was stopped. Please try again."),
-    )
-
-
-def request_record(
-    *, programme: Programme, session: Session | None = None, user: AbstractBaseUser | None = None
-) -> EventRecord:
-    """The PDF of a session's (or, without ``session``, the programme's) record: the newest one if nothing
-    printed on it has changed and it is ready or still being made; otherwise a new one, queued, with the
-    task that renders it enqueued once the transaction commits. Requests for one programme are taken one
-    at a time (a row lock on the programme), so two clicks make one PDF."""
-    if session is not None and session.programme_id != programme.pk:
-        raise ValueError("That session belongs to another programme.")
-    current = record_for(programme=programme, session=session).fingerprint
-    with transaction.atomic():
-        Programme.objects.select_for_update().filter(pk=programme.pk).first()
-        _release_stuck(programme=programme, session=session)
-        newest = (
-            EventRecord.objects.filter(programme=programme, session=session)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-        if (
-            newest is not None
-            and newest.fingerprint == current
-            and newest.state in (RecordState.QUEUED, RecordState.RENDERING, RecordState.READY)
-        ):
-            return newest
-        record = EventRecord.objects.create(
-            programme=programme,
-            session=session,
-            fingerprint=current,
-            requested_by=user if isinstance(user, User) else None,
-        )
-        from .tasks import render_record as render_task
-
-        transaction.on_commit(lambda: render_task.delay(record.pk))
-    return record
-
-
-def newest_record(*, programme: Programme, session: Session | None) -> EventRecord | None:
-    return (
-        EventRecord.objects.filter(programme=programme, session=session)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
-def _page_count(pdf: bytes) -> int:
-    # pypdf is what the tests read PDFs with too; WeasyPrint's own document would need a second layout.
-    import io
-
-    import pypdf
-
-    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
-
-
-def render_record(*, record: EventRecord) -> EventRecord:
-    """Make a queued record's PDF and store it: rendering → ready, or failed with a plain message.
-    Claims the record first, so a task delivered twice renders once. The data is gathered afresh, and the
-    fingerprint saved is that of what was printed. Nothing half-written is kept: the file is stored only
-    once the whole PDF is made, and removed again if the record cannot be marked ready."""
-    claimed = EventRecord.objects.filter(pk=record.pk, state=RecordState.QUEUED).update(
-        state=RecordState.RENDERING
-    )
-    if not claimed:
-        record.refresh_from_db()
-        return record
-    try:
-        data = record_for(programme=record.programme, session=record.session)
-        pdf = render_pdf(render_record_html(record=data))
-        _store(record=record, pdf=pdf, pages=_page_count(pdf), fingerprint=data.fingerprint)
-    except BaseException:
-        mark_failed(record=record)
-        raise
-    record.refresh_from_db()
-    return record
-
-
-def _store(*, record: EventRecord, pdf: bytes, pages: int, fingerprint: str) -> None:
-    record.file.save("record.pdf", ContentFile(pdf), save=False)
-    try:
-        updated = EventRecord.objects.filter(pk=record.pk, state=RecordState.RENDERING).update(
-            file=record.file.name,
-            state=RecordState.READY,
-            pages=pages,
-            fingerprint=fingerprint,
-            finished_at=timezone.now(),
-            error="",
-        )
-        if not updated:  # marked failed meanwhile (taken as stuck): the file would belong to nothing
-            raise RuntimeError("The record stopped being made before it was stored.")
-    except BaseException:
-        record.file.storage.delete(record.file.name)
-        raise
-    _remove_older(record=record)
-
-
-def _remove_older(*, record: EventRecord) -> None:
-    """Earlier PDFs of the same record, finished before this one, are out of date (a new one is only made
-    when something printed changed): remove them, rows and files, so a programme's pictures are not kept
-    on disk over and over. Those still being made are left to finish."""
-    older = EventRecord.objects.filter(
-        programme_id=record.programme_id,
-        session=record.session,
-        state__in=[RecordState.READY, RecordState.FAILED],
-        pk__lt=record.pk,
-    )
-    for name in older.exclude(file="").values_list("file", flat=True):
-        record.file.storage.delete(name)
-    older.delete()
-
-
-def mark_failed(*, record: EventRecord) -> None:
-    """Mark a record that could not be made as failed, with a plain message, and remove any file it has."""
-    stored = EventRecord.objects.filter(pk=record.pk).values_list("file", flat=True).first()
-    EventRecord.objects.filter(pk=record.pk).update(
-        state=RecordState.FAILED,
-        file="",
-        finished_at=timezone.now(),
-        error=_("The record could not be made. Please try again, or ask the facilitator for help."),
-    )
-    if stored:
-        record.file.storage.delete(stored)

@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bettertogether.csvsafe import csv_text
+from core.csvsafe import csv_text
 from events.models import Programme
 from invitations.enums import BALANCE_GROUPS, GROUP_OF_CATEGORY, group_label
 from invitations.models import Invitation

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from actions.enums import ActionStatus
@@ -15,10 +16,12 @@ from actions.services.planning import add_update, save_action
 from artwork.enums import Visibility
 from artwork.services.gallery import describe_artwork
 from artwork.services.uploads import make_sizes, save_artwork
-from bettertogether.demo_pictures import drawing
+from core.enums import SENT_CHANNELS, MessageState
+from core.models import Message
+from demo.pictures import drawing
 from evaluations.enums import WordSource
 from evaluations.services.attendance import add_walk_in, mark_arrived
-from evaluations.services.words import record_word
+from evaluations.services.words import add_word
 from events import services
 from events.enums import OrganisationKind, ProgrammeStatus, SchoolPhase, SessionKind
 from events.forms import ARTISTS_GROUP
@@ -26,6 +29,7 @@ from events.models import Neighbourhood, Organisation, Programme, Session, Venue
 from invitations.enums import Category, Channel, StaffRole
 from invitations.models import Invitation
 from invitations.services import invitees
+from invitations.services.schedule import send_time, sync_schedule
 
 DEMO_PASSWORD = "together-demo-2026"  # noqa: S105 -- published on purpose, DEBUG only
 NEIGHBOURHOOD = "Millbrook and Riverside"
@@ -248,8 +252,31 @@ class Command(BaseCommand):
         programme.status = ProgrammeStatus.OPEN
         programme.save(update_fields=["status"])
         self.invite_people(programme, schools, facilitator)
+        self.live_through_the_weeks_before(programme)
         self.record_the_all_day(all_day, users)
         return programme
+
+    def live_through_the_weeks_before(self, programme: Programme) -> None:
+        """Make the past really past: the list was drawn up a week before the invitations were due, and
+        every email the worker would have sent since then is recorded as sent at its time, day by day as
+        the schedule would have had it (nothing is emailed now). Letters wait for the schools to print
+        them, as they always do. The first dispatcher run then sends only what a real site would today."""
+        first = programme.sessions.order_by("date", "start_time").first()
+        assert first is not None
+        drawn_up = send_time(first.date - timedelta(days=programme.invitation_lead_days + 7))
+        programme.invitations.update(created_at=drawn_up)
+        now = timezone.now()
+        day = drawn_up.date()
+        while (moment := send_time(day)) < now:
+            sync_schedule(programme=programme, now=moment)
+            Message.objects.filter(
+                invitation__programme=programme,
+                state=MessageState.SCHEDULED,
+                channel__in=SENT_CHANNELS,
+                scheduled_for__lte=moment,
+            ).update(state=MessageState.SENT, sent_at=F("scheduled_for"), attempts=1)
+            day += timedelta(days=1)
+        sync_schedule(programme=programme, now=now)
 
     def record_the_all_day(self, all_day: Session, users) -> None:
         facilitator = users["facilitator"]
@@ -259,11 +286,9 @@ class Command(BaseCommand):
             mark_arrived(session=all_day, invitation=invitation, by=facilitator)
         add_walk_in(session=all_day, name="Bev Morris", category=Category.COMMUNITY, email="", by=facilitator)
         for text in WORDS:
-            record_word(session=all_day, text=text, source=WordSource.TYPED, by=facilitator)
+            add_word(session=all_day, text=text, source=WordSource.TYPED, by=facilitator)
         for number, text in enumerate(["Listened", "Welcome"]):
-            record_word(
-                session=all_day, text=text, source=WordSource.PHONE, phone_hash=f"demo-phone-{number}"
-            )
+            add_word(session=all_day, text=text, source=WordSource.PHONE, phone_hash=f"demo-phone-{number}")
         for number, (heading, bubbles, description, themes, visibility) in enumerate(PICTURES):
             upload = SimpleUploadedFile(
                 f"drawing-{number + 1}.jpg",

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("Messages and shared parts")
+
+    def ready(self) -> None:
+        # Register this app's Celery tasks in every process, so services can enqueue them by name
+        # (core.queue) without importing them.
+        from . import tasks  # noqa: F401

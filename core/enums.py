@@ -1,0 +1,22 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MessageChannel(models.TextChoices):
+    """How an outbox row reaches its person. Letters are rows too (the list shows when each is due), but
+    they are printed by a school, never sent by the dispatcher."""
+
+    EMAIL = "email", _("Email")
+    LETTER = "letter", _("Letter through school")
+
+
+# The channels the dispatcher sends; rows on other channels only wait to be printed.
+SENT_CHANNELS = (MessageChannel.EMAIL,)

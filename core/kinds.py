@@ -1,0 +1,81 @@
+"""The kinds of message the outbox carries, registered by the apps that own them.
+
+core knows no app: an app tells the outbox, once at start-up (its AppConfig.ready), how to build each of
+its kinds and when one is still wanted. The dispatcher (core.outbox) then treats every row alike: one
+claim, one classifier, one retry strategy, one sweeper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.mail import EmailMessage
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from .models import Message
+
+
+def _always(message: Message, now: datetime) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How the outbox handles one kind of message.
+
+    - ``build(message, shared)`` makes the email (it may mint a token: it is called just before sending).
+      ``shared`` is one dict per batch, for what many messages of a batch have in common.
+    - ``still_wanted(message, now)`` is asked just before sending; False cancels the row.
+    - ``ready`` narrows which scheduled rows of this kind are due (e.g. only open programmes): the rest
+      wait, unclaimed.
+    - ``prepare(now)`` runs at the start of every dispatch (e.g. bring a schedule up to date).
+    - ``on_not_sent(message)`` runs when sending a row of this kind failed, for now or for good.
+    """
+
+    name: str
+    label: Any  # a lazy translated string
+    build: Callable[[Message, dict[Any, Any]], EmailMessage]
+    still_wanted: Callable[[Message, datetime], bool] = _always
+    ready: Q | None = None
+    prepare: Callable[[datetime], object] | None = None
+    on_not_sent: Callable[[Message], None] | None = None
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(*kinds: Kind) -> None:
+    """Make the outbox carry these kinds (called from an AppConfig.ready; registering again replaces)."""
+    for kind in kinds:
+        KINDS[kind.name] = kind
+
+
+def kind_of(name: str) -> Kind | None:
+    return KINDS.get(name)
+
+
+def kind_label(name: str) -> str:
+    kind = KINDS.get(name)
+    return str(kind.label) if kind else name
+
+
+def due_kinds() -> Q:
+    """Rows of a registered kind that may go now: a kind's own ``ready`` condition applies to its rows.
+    Rows of a kind nobody registered are never due."""
+    condition = Q(pk__in=[])
+    for kind in KINDS.values():
+        condition |= Q(kind=kind.name) & (kind.ready or Q())
+    return condition
+
+
+def prepare_all(now: datetime) -> None:
+    """Run every kind's ``prepare`` once (kinds that share one prepare run it once)."""
+    done: set[int] = set()
+    for kind in KINDS.values():
+        if kind.prepare is not None and id(kind.prepare) not in done:
+            done.add(id(kind.prepare))
+            kind.prepare(now)

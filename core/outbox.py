@@ -1,0 +1,269 @@
+"""Sending the outbox: claim due rows, send each once, record what the mail server said.
+
+Every message the site sends is a row of core.models.Message, whatever app it belongs to; the app
+registers how to build its kinds (core.kinds). A row moves scheduled → sending (claimed with a random
+claim id by a conditional UPDATE, so two dispatchers never hold the same row) → sent, failed, or back to
+scheduled with a retry time. A worker killed mid-send leaves rows in "sending"; ``requeue_stuck`` puts
+them back after OUTBOX_STUCK_AFTER_SECONDS, which is the only way a message can go twice (the mail
+server had it, but we never recorded that).
+
+A busy database ("database is locked" on SQLite) is waited out, never taken for a failure: each write the
+dispatcher makes is tried again for a while (``patiently``), and one that still cannot be made leaves the
+row "sending" under our claim, which the sweeper puts back. A message whose email went is recorded as
+sent however long that takes within the sweeper's timeout, so it never goes twice.
+"""
+
+import logging
+import secrets
+import smtplib
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import OperationalError
+from django.db.models import F
+from django.utils import timezone
+
+from .enums import MessageState
+from .kinds import kind_of, prepare_all
+from .mail import site_domain
+from .models import Message
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BATCH_SIZE = 50
+# The first and the longest pause between tries of a write the database was too busy for.
+BUSY_FIRST_PAUSE_SECONDS = 0.05
+BUSY_LONGEST_PAUSE_SECONDS = 2.0
+
+T = TypeVar("T")
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """Growing waits between tries after a temporary failure: 1, 2, 4, 8 minutes..."""
+    return timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    requeued: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class TemporaryFailure(Exception):
+    pass
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+def _said(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+
+
+def classify(error: Exception) -> Exception:
+    """A 4xx answer, a dropped connection, a timeout or a briefly busy database is temporary; a 5xx
+    answer is permanent; anything else (a bug in building the message) is returned as it is: final."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, answer = next(iter(error.recipients.values()))
+        text = f"{code} {_said(answer)}"
+        return PermanentFailure(text) if code >= 500 else TemporaryFailure(text)
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = f"{error.smtp_code} {_said(error.smtp_error)}"
+        return PermanentFailure(text) if error.smtp_code >= 500 else TemporaryFailure(text)
+    if isinstance(error, smtplib.SMTPException | OSError | socket.timeout | OperationalError):
+        return TemporaryFailure(f"{type(error).__name__}: {error}")
+    return error
+
+
+def patience() -> float:
+    """How long (seconds) a write may wait out a busy database: half the sweeper's timeout. A row's
+    writes are given that from the renewal of its claim, and SQLite's own timeout (20 s, settings) is
+    shorter than the other half, so a row this worker is still recording is never swept meanwhile."""
+    return settings.OUTBOX_STUCK_AFTER_SECONDS / 2
+
+
+def patiently(write: Callable[[], T], *, deadline: float | None = None) -> T:
+    """Do one write of the dispatcher's, waiting out a busy database: on an OperationalError (SQLite's
+    "database is locked", after its own timeout) it is tried again, with growing pauses, until
+    ``deadline`` (time.monotonic()), or for patience() after the first failure. Still busy after that,
+    the error is raised: the dispatcher stops, and the rows it holds stay "sending" under its claim
+    until the sweeper puts them back — never failed, never lost. ``write`` must be safe to repeat."""
+    pause = BUSY_FIRST_PAUSE_SECONDS
+    while True:
+        try:
+            return write()
+        except OperationalError as error:
+            now = time.monotonic()
+            deadline = deadline or now + patience()
+            if now + pause > deadline:
+                raise
+            logger.info("outbox: the database is busy (%s); trying again in %.2fs", error, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, BUSY_LONGEST_PAUSE_SECONDS)
+
+
+def requeue_stuck(*, now: datetime) -> int:
+    """Put back rows left in "sending" by a worker that died, once they have waited long enough.
+    A row that keeps stopping a worker is given up on after MAX_ATTEMPTS, so it cannot loop forever."""
+    stuck = Message.objects.filter(
+        state=MessageState.SENDING,
+        claimed_at__lt=now - timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS),
+    )
+    for message in stuck.filter(attempts__gte=MAX_ATTEMPTS):
+        if Message.objects.filter(pk=message.pk, claim=message.claim).update(
+            state=MessageState.FAILED, claim="", last_error="Sending stopped part-way too many times."
+        ):
+            _not_sent(message)
+    return stuck.filter(attempts__lt=MAX_ATTEMPTS).update(
+        state=MessageState.SCHEDULED,
+        claim="",
+        claimed_at=None,
+        last_error="Tried again after sending stopped part-way.",
+    )
+
+
+def claim_due(*, now: datetime, limit: int = BATCH_SIZE) -> list[Message]:
+    """Claim up to ``limit`` due rows for this dispatcher and return them.
+    Empty only when nothing is due: losing a race for one batch means trying the next."""
+    while candidates := patiently(
+        lambda: list(
+            Message.objects.due(now).order_by("scheduled_for", "pk").values_list("pk", flat=True)[:limit]
+        )
+    ):
+        if claimed := claim(candidates, now=now):
+            return claimed
+    return []
+
+
+def claim(candidates: list[int], *, now: datetime) -> list[Message]:
+    """Take the rows that are still scheduled. The UPDATE's WHERE decides: if another dispatcher read the
+    same candidates, only one of the two updates matches each row."""
+    if not candidates:
+        return []
+    claim_id = secrets.token_hex(16)
+    # Two steps, each waited out on its own: rows claimed by the UPDATE are found by their claim id.
+    patiently(
+        lambda: Message.objects.filter(pk__in=candidates, state=MessageState.SCHEDULED).update(
+            state=MessageState.SENDING, claim=claim_id, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+    return patiently(
+        lambda: list(
+            Message.objects.filter(claim=claim_id, state=MessageState.SENDING)
+            .prefetch_related("recipient", "topic")
+            .order_by("scheduled_for", "pk")
+        )
+    )
+
+
+def _finish(message: Message, *, deadline: float | None = None, **changes: Any) -> bool:
+    """Record the outcome, but only while the row is still ours; a busy database is waited out."""
+    return patiently(
+        lambda: bool(Message.objects.filter(pk=message.pk, claim=message.claim).update(**changes)),
+        deadline=deadline,
+    )
+
+
+def _not_sent(message: Message, *, deadline: float | None = None) -> None:
+    kind = kind_of(message.kind)
+    if kind is not None and kind.on_not_sent is not None:
+        on_not_sent = kind.on_not_sent
+        patiently(lambda: on_not_sent(message), deadline=deadline)
+
+
+def send_claimed(*, messages: list[Message], connection: BaseEmailBackend, result: DispatchResult) -> None:
+    """Send claimed rows over one connection, recording each outcome as it happens."""
+    shared: dict[Any, Any] = {}  # what a batch's messages have in common, built once (Kind.build)
+    for message in messages:
+        now = timezone.now()
+        # Every write about this row, its outcome above all, is made before the sweeper could take it.
+        deadline = time.monotonic() + patience()
+        # Renew the claim as each row's turn comes: the sweeper takes rows whose claimed_at is old, and
+        # a long batch must not lose its later rows to it while this worker is still alive. A row the
+        # sweeper already gave back (claim gone) is another dispatcher's now: leave it.
+        if not _finish(message, deadline=deadline, claimed_at=now):
+            continue
+        try:
+            kind = kind_of(message.kind)
+            if kind is None:
+                raise LookupError(f"No app carries messages of kind {message.kind!r}.")
+            # Read again just before sending: the person may have opted out or replied, or the session
+            # moved or been cancelled, since the row was claimed.
+            if not kind.still_wanted(message, now):
+                if _finish(message, deadline=deadline, state=MessageState.CANCELLED, claim=""):
+                    result.cancelled += 1
+                continue
+            email = kind.build(message, shared)
+            # The same Message-ID each time a row is sent: a copy sent again after a dead worker's
+            # row was put back is recognisably the same message.
+            email.extra_headers["Message-ID"] = f"<outbox-{message.pk}@{site_domain()}>"
+            connection.open()  # reuses the open SMTP session; reconnects after an error closed it
+            connection.send_messages([email])
+        except Exception as raw:  # noqa: BLE001 -- every failure must be recorded on the row
+            error = classify(raw)
+            connection.close()  # after an error the SMTP session may be in any state: start afresh
+            if isinstance(error, TemporaryFailure) and message.attempts < MAX_ATTEMPTS:
+                if _finish(
+                    message,
+                    deadline=deadline,
+                    state=MessageState.SCHEDULED,
+                    claim="",
+                    retry_at=now + retry_wait(message.attempts),
+                    last_error=str(error)[:2000],
+                ):
+                    _not_sent(message, deadline=deadline)
+                result.retrying += 1
+            else:
+                if _finish(
+                    message,
+                    deadline=deadline,
+                    state=MessageState.FAILED,
+                    claim="",
+                    last_error=str(error)[:2000],
+                ):
+                    _not_sent(message, deadline=deadline)
+                result.failed += 1
+            logger.warning("outbox message %s not sent (attempt %s): %s", message.pk, message.attempts, error)
+            result.errors.append(str(error))
+            continue
+        # The email has gone: recording that is waited for, or the sweeper would send it again.
+        if _finish(
+            message,
+            deadline=deadline,
+            state=MessageState.SENT,
+            sent_at=timezone.now(),
+            claim="",
+            last_error="",
+        ):
+            result.sent += 1
+
+
+def dispatch_due(*, batch_size: int = BATCH_SIZE) -> DispatchResult:
+    """Let each kind bring its rows up to date (the invitations' schedule), requeue stuck rows, then claim
+    and send due rows until none are left.
+
+    Safe to run in several workers at once: each claims its own rows.
+    """
+    result = DispatchResult()
+    patiently(lambda: prepare_all(timezone.now()))
+    result.requeued = patiently(lambda: requeue_stuck(now=timezone.now()))
+    connection = get_connection(fail_silently=False)
+    try:
+        while batch := claim_due(now=timezone.now(), limit=batch_size):
+            send_claimed(messages=batch, connection=connection, result=result)
+    finally:
+        connection.close()
+    return result
