@@ -32,7 +32,8 @@ class Kind:
     - ``still_wanted(message, now)`` is asked just before sending; False cancels the row.
     - ``ready`` narrows which scheduled rows of this kind are due (e.g. only open programmes): the rest
       wait, unclaimed.
-    - ``prepare(now)`` runs at the start of every dispatch (e.g. bring a schedule up to date).
+    - ``prepare(now)`` runs at the start of beat's dispatch (e.g. bring a schedule up to date); a quick
+      run for rows a person's action just made (core.outbox.send_soon) skips it.
     - ``on_not_sent(message)`` runs when sending a row of this kind failed, for now or for good.
     """
 

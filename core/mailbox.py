@@ -1,6 +1,7 @@
 """Mail for the embedded default: each message is kept as one .eml file under VAR_DIR/mail, so that a
 new user can open what the site "sent" from the site itself (see invitations' mailbox pages, DEBUG only)."""
 
+import re
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,9 +11,19 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
 from django.utils import timezone
 
+# core.outbox gives each email it sends the Message-ID <outbox-{pk}@{domain}>, naming the outbox row.
+OUTBOX_MESSAGE_ID = re.compile(r"<outbox-([0-9]{1,18})@[^<>\s]+>")
+
 
 def mailbox_dir() -> Path:
     return Path(settings.EMAIL_FILE_PATH)
+
+
+def outbox_pk(message_id: str) -> int | None:
+    """The outbox row (core.models.Message) a kept email was sent for, from its Message-ID; None for
+    mail the outbox did not send (Django's own, say)."""
+    found = OUTBOX_MESSAGE_ID.fullmatch(message_id.strip())
+    return int(found[1]) if found else None
 
 
 class MailboxBackend(BaseEmailBackend):

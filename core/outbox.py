@@ -11,6 +11,11 @@ A busy database ("database is locked" on SQLite) is waited out, never taken for 
 dispatcher makes is tried again for a while (``patiently``), and one that still cannot be made leaves the
 row "sending" under our claim, which the sweeper puts back. A message whose email went is recorded as
 sent however long that takes within the sweeper's timeout, so it never goes twice.
+
+Two ways in: beat runs ``dispatch_due()`` every OUTBOX_DISPATCH_EVERY_SECONDS (each kind's ``prepare``, the
+sweeper, then every due row); and a person's action that causes a message calls ``send_soon(message)``,
+which once the transaction commits asks the worker to send just those rows (``dispatch_due(prepare=False,
+only=...)``), so the message goes in seconds rather than at the next beat.
 """
 
 import logging
@@ -18,7 +23,7 @@ import secrets
 import smtplib
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -34,6 +39,7 @@ from .enums import MessageState
 from .kinds import kind_of, prepare_all
 from .mail import site_domain
 from .models import Message
+from .queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -135,13 +141,14 @@ def requeue_stuck(*, now: datetime) -> int:
     )
 
 
-def claim_due(*, now: datetime, limit: int = BATCH_SIZE) -> list[Message]:
-    """Claim up to ``limit`` due rows for this dispatcher and return them.
-    Empty only when nothing is due: losing a race for one batch means trying the next."""
+def claim_due(
+    *, now: datetime, limit: int = BATCH_SIZE, only: Collection[int] | None = None
+) -> list[Message]:
+    """Claim up to ``limit`` due rows (of the rows ``only`` names, if given) for this dispatcher and return
+    them. Empty only when nothing is due: losing a race for one batch means trying the next."""
+    due = Message.objects.due(now) if only is None else Message.objects.due(now).filter(pk__in=only)
     while candidates := patiently(
-        lambda: list(
-            Message.objects.due(now).order_by("scheduled_for", "pk").values_list("pk", flat=True)[:limit]
-        )
+        lambda: list(due.order_by("scheduled_for", "pk").values_list("pk", flat=True)[:limit])
     ):
         if claimed := claim(candidates, now=now):
             return claimed
@@ -251,19 +258,37 @@ def send_claimed(*, messages: list[Message], connection: BaseEmailBackend, resul
             result.sent += 1
 
 
-def dispatch_due(*, batch_size: int = BATCH_SIZE) -> DispatchResult:
+def dispatch_due(
+    *, batch_size: int = BATCH_SIZE, prepare: bool = True, only: Collection[int] | None = None
+) -> DispatchResult:
     """Let each kind bring its rows up to date (the invitations' schedule), requeue stuck rows, then claim
     and send due rows until none are left.
+
+    ``prepare=False`` skips the first two (beat's run does them: re-planning every programme's schedule
+    is far too much to do for each reply), and ``only`` limits the run to the rows with those ids: what
+    send_soon asks for. A run without ``prepare`` should name its rows: another due row may have been
+    planned before a change the schedule has not caught up with yet (a session moved since beat's run).
 
     Safe to run in several workers at once: each claims its own rows.
     """
     result = DispatchResult()
-    patiently(lambda: prepare_all(timezone.now()))
-    result.requeued = patiently(lambda: requeue_stuck(now=timezone.now()))
+    if prepare:
+        patiently(lambda: prepare_all(timezone.now()))
+        result.requeued = patiently(lambda: requeue_stuck(now=timezone.now()))
     connection = get_connection(fail_silently=False)
     try:
-        while batch := claim_due(now=timezone.now(), limit=batch_size):
+        while batch := claim_due(now=timezone.now(), limit=batch_size, only=only):
             send_claimed(messages=batch, connection=connection, result=result)
     finally:
         connection.close()
     return result
+
+
+def send_soon(*messages: Message) -> None:
+    """Once the current transaction commits, ask the worker to send these (saved) rows if they are due:
+    for a message caused by a person's action (a confirmation, a lead's link), which should go in seconds,
+    not at the next beat. The task (core.send_due_now) claims them like any run, so it never sends twice;
+    a row it does not send (not due yet, its programme not open, a failure to retry) is left to beat.
+    Call it once per transaction, with every row the action made."""
+    if pks := [message.pk for message in messages]:
+        enqueue_on_commit("core.send_due_now", pks)

@@ -17,3 +17,13 @@ class WordState(models.TextChoices):
     WAITING = "waiting", _("Waiting for approval")
     HELD = "held", _("Held back")  # matched the profanity list: waits, and is never shown unless approved
     REJECTED = "rejected", _("Not shown")
+
+
+class SigninState(models.TextChoices):
+    """Where a session is for signing people in: live sign-in (the tablet, walk-ins) is for the session's
+    own day; a paper sheet can be typed in from that day on."""
+
+    BEFORE = "before", _("Before the day")
+    OPEN = "open", _("On the day")
+    AFTER = "after", _("After the day")
+    CANCELLED = "cancelled", _("Cancelled")

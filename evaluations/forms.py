@@ -12,6 +12,7 @@ from events.models import Organisation, Session
 from invitations.enums import Category, StaffRole
 
 from .services.attendance import MAX_NAME_LENGTH, check_walk_in
+from .services.words import CODE_DIGITS, clean_code
 
 
 class WalkInForm(forms.Form):
@@ -151,3 +152,28 @@ class PhoneWordForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "send"}),
     )
+
+
+class PhoneCodeForm(forms.Form):
+    """The short code from the room's screen, for a phone that cannot scan the QR code."""
+
+    code = forms.CharField(
+        label=_("The number on the screen"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "enterkeyhint": "go", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        typed = self.cleaned_data.get("code", "")
+        if not typed.strip():
+            raise ValidationError(_("Please type the number you can see on the screen."))
+        code = clean_code(typed)
+        if not code:
+            raise ValidationError(
+                _("The number on the screen has %(digits)s digits. Please check it and try again.")
+                % {"digits": CODE_DIGITS}
+            )
+        return code

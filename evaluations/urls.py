@@ -26,6 +26,7 @@ urlpatterns += [
     path("sessions/<int:pk>/words/", words.words, name="words"),
     path("sessions/<int:pk>/words/<int:word_pk>/remove/", words.word_remove, name="word_remove"),
     path("sessions/<int:pk>/words/approve/", words.approve, name="approve"),
+    path("sessions/<int:pk>/words/approve-all/", words.approve_all, name="approve_all"),
     path("sessions/<int:pk>/words/qr/", words.word_qr, name="word_qr"),
     path("sessions/<int:pk>/words/cloud/", words.cloud, name="cloud"),
     path("sessions/<int:pk>/words/cloud/live/", words.cloud_partial, name="cloud_partial"),
@@ -34,6 +35,7 @@ urlpatterns += [
     path("programmes/<int:pk>/words/cloud.png", words.programme_cloud_png, name="programme_cloud_png"),
     path("programmes/<int:pk>/words.csv", words.words_csv, name="words_csv"),
     path("neighbourhoods/<int:pk>/words/", words.neighbourhood_words, name="neighbourhood_words"),
+    path("w/", words.phone_code, name="phone_code"),
     path("w/<str:token>/", words.phone_word, name="phone_word"),
     path("w/<str:token>/thanks/", words.phone_thanks, name="phone_thanks"),
 ]

@@ -39,8 +39,21 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "school_phase", "contact_email", "address", "logo"]
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "name",
+            "kind",
+            "school_phase",
+            "contact_email",
+            "address",
+            "logo",
+            "parent_contact_name",
+            "parent_contact_phone",
+            "parent_contact_email",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "parent_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
 
     def __init__(self, *args, neighbourhood: Neighbourhood, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,11 +183,15 @@ class ProgrammeUpdateForm(forms.ModelForm):
             "facilitators",
             "invitation_lead_days",
             "reminder_lead_days",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
         ]
         widgets = {
             "key_question": forms.Textarea(attrs={"rows": 3}),
             "schools": forms.CheckboxSelectMultiple,
             "facilitators": forms.CheckboxSelectMultiple,
+            "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -255,4 +272,26 @@ class ChecklistItemForm(forms.ModelForm):
         return cleaned
 
 
-ChecklistFormSet = forms.modelformset_factory(ChecklistItem, form=ChecklistItemForm, extra=0)
+class BaseChecklistFormSet(forms.BaseModelFormSet):
+    """The programme's checklist items exactly as the page showed them. A form naming any other item
+    (another programme's, one that does not exist, the same one twice, one more than shown) would become
+    a new, nameless item: such a form is refused as a whole."""
+
+    def clean(self) -> None:
+        shown = {item.pk for item in self.get_queryset()}
+        # An id this programme's items do not have leaves its form with a new, unsaved instance.
+        named = [form.instance.pk for form in self.forms]
+        if len(named) != len(shown) or set(named) != shown:
+            raise ValidationError(
+                _(
+                    "This checklist does not match the programme's items, so nothing was saved. Here it is "
+                    "as it is now: please make your changes again."
+                ),
+                code="unknown_items",
+            )
+        super().clean()
+
+
+ChecklistFormSet = forms.modelformset_factory(
+    ChecklistItem, form=ChecklistItemForm, formset=BaseChecklistFormSet, extra=0, edit_only=True
+)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Min, Q
 from django.db.models.functions import Lower
@@ -20,6 +20,31 @@ MAX_HALF_DAY = timedelta(hours=5)
 MIN_ALL_DAY = timedelta(hours=5)
 # Invitations are "due soon" inside this many days: the countdown turns red.
 INVITATION_WARNING_DAYS = 7
+
+
+# A phone number as people write it for others to ring: 6 to 15 digits, single spaces between them if
+# wanted, perhaps a leading plus. Nothing else, so it prints and dials as written.
+PHONE_PATTERN = r"^\+? ?(?:[0-9] ?){6,15}$"
+validate_phone = RegexValidator(
+    PHONE_PATTERN,
+    _("Please write a phone number with digits and spaces only, for example 0161 496 0000."),
+    code="phone",
+)
+PHONE_HINT = _("Digits and spaces, for example 0161 496 0000.")
+
+
+def contact_problems(*, name: str, phone: str, email: str, prefix: str) -> dict[str, str]:
+    """What is missing from a "who to ask" contact: nothing, or both a name and a phone or an email.
+    The keys are the fields' names (``prefix`` + name, phone, email)."""
+    if not (name.strip() or phone.strip() or email.strip()):
+        return {}
+    if not name.strip():
+        return {f"{prefix}name": _("Please give the name of the person to ask.")}
+    if not (phone.strip() or email.strip()):
+        return {
+            f"{prefix}phone": _("Please give a phone number or an email address, so people can reach them.")
+        }
+    return {}
 
 
 def logo_upload_to(instance: "Organisation", filename: str) -> str:
@@ -63,6 +88,20 @@ class Organisation(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     address = models.TextField(_("address"), blank=True)
     logo = models.ImageField(_("logo"), upload_to=logo_upload_to, blank=True)
+    # "Who to ask": printed on the school's letters and shown on the reply page.
+    parent_contact_name = models.CharField(
+        _("who parents can ask"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Someone parents can ring or email with questions, for example the school office or the "
+            "family support worker. Printed on the school's letters."
+        ),
+    )
+    parent_contact_phone = models.CharField(
+        _("their phone number"), max_length=32, blank=True, validators=[validate_phone], help_text=PHONE_HINT
+    )
+    parent_contact_email = models.EmailField(_("their email address"), blank=True)
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("school coordinators"),
@@ -86,6 +125,13 @@ class Organisation(models.Model):
             raise ValidationError({"school_phase": _("Please choose the school's phase.")})
         if self.kind != OrganisationKind.SCHOOL and self.school_phase:
             raise ValidationError({"school_phase": _("Only schools have a phase. Leave this empty.")})
+        if problems := contact_problems(
+            name=self.parent_contact_name,
+            phone=self.parent_contact_phone,
+            email=self.parent_contact_email,
+            prefix="parent_contact_",
+        ):
+            raise ValidationError(problems)
 
     @property
     def is_school(self) -> bool:
@@ -190,6 +236,20 @@ class Programme(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ProgrammeStatus.choices, default=ProgrammeStatus.DRAFT
     )
+    # Who people can ask when their school names nobody; empty: the programme's facilitator.
+    contact_name = models.CharField(
+        _("who people can ask"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Printed on the letters and shown on the reply page when a school names nobody. Leave empty "
+            "to give the facilitator's name and email address."
+        ),
+    )
+    contact_phone = models.CharField(
+        _("their phone number"), max_length=32, blank=True, validators=[validate_phone], help_text=PHONE_HINT
+    )
+    contact_email = models.EmailField(_("their email address"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -215,6 +275,10 @@ class Programme(models.Model):
             raise ValidationError(
                 {"reminder_lead_days": _("Reminders must go after the invitations, so use fewer days.")}
             )
+        if problems := contact_problems(
+            name=self.contact_name, phone=self.contact_phone, email=self.contact_email, prefix="contact_"
+        ):
+            raise ValidationError(problems)
 
     def invitation_date_for(self, first_date: date | None) -> date | None:
         return first_date - timedelta(days=self.invitation_lead_days) if first_date else None

@@ -77,6 +77,45 @@ class Countdown:
         return -self.days_left
 
 
+@dataclass(frozen=True)
+class Contact:
+    """Someone a parent can ring or email with a question about the workshops."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+    place: str = ""  # the school they are at; "" for the programme's own contact
+
+
+def parent_contact(*, programme: Programme, organisation: Organisation | None = None) -> Contact | None:
+    """Who a parent can ask: the school's own "who to ask" when it names one, else the programme's
+    contact, else the programme's first facilitator with a name and an email address (the programme's
+    contact defaults to them). None when nobody is known. At most one query (the facilitator)."""
+    if organisation is not None and organisation.parent_contact_name:
+        return Contact(
+            name=organisation.parent_contact_name,
+            phone=organisation.parent_contact_phone,
+            email=organisation.parent_contact_email,
+            place=organisation.name,
+        )
+    if programme.contact_name:
+        return Contact(
+            name=programme.contact_name, phone=programme.contact_phone, email=programme.contact_email
+        )
+    facilitator = (
+        programme.facilitators.exclude(email="").exclude(first_name="", last_name="").order_by("pk").first()
+    )
+    if facilitator is None:
+        return None
+    return Contact(name=facilitator.get_full_name(), email=facilitator.email)
+
+
+def signing_name(*, programme: Programme) -> str:
+    """The name the letter is signed with: the programme's contact, or its facilitator; "" if neither."""
+    contact = parent_contact(programme=programme)
+    return contact.name if contact else ""
+
+
 def proposed_dates(first_date: date) -> list[date]:
     """The all-day on first_date, then a half-day every two weeks on the same weekday."""
     return [first_date + HALF_DAY_INTERVAL * index for index in range(len(STANDARD_SERIES))]

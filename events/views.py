@@ -239,16 +239,21 @@ class ChecklistView(ProgrammeMixin, TemplateView):
     permission_required = "events.change_programme"
     template_name = "events/checklist.html"
 
-    def get_formset(self) -> ChecklistFormSet:
+    def get_formset(self, data=None) -> ChecklistFormSet:
         queryset = ChecklistItem.objects.filter(programme=self.programme).in_order()
-        return ChecklistFormSet(self.request.POST or None, queryset=queryset)
+        return ChecklistFormSet(data, queryset=queryset)
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         return self.render_to_response(self.get_context_data(formset=self.get_formset()))
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        formset = self.get_formset()
+        formset = self.get_formset(request.POST)
         if not formset.is_valid():
+            if formset.non_form_errors():
+                # Not the items this page showed (a forged or mangled form): nothing is saved, and the
+                # programme's checklist is shown again as it is, with why.
+                context = self.get_context_data(formset=self.get_formset(), refused=formset.non_form_errors())
+                return self.render_to_response(context, status=400)
             return self.render_to_response(self.get_context_data(formset=formset))
         services.update_checklist(
             programme=self.programme,

@@ -14,6 +14,7 @@ from events.models import Organisation, Programme, Session
 
 from .enums import LANGUAGES, Answer, Category, Channel, MessageKind, ReplySource, StaffRole
 from .models import MAX_CHILDREN, MAX_EXTRA_PLACES, Reply
+from .questions import HINTS, QUESTIONS
 from .services import csv_import, invitees
 from .services.replies import REPLY_DETAILS, parse_ages
 
@@ -306,44 +307,33 @@ class ReplyForm(forms.Form):
     is refused as a whole: it is not part of this invitation.
     """
 
+    # The questions' words are shared with the letter's slip (questions.py).
     childcare_children = _number(
-        _("How many children will need the crèche?"),
+        QUESTIONS["childcare_children"],
         most=MAX_CHILDREN,
         help_text=_("Write 0 if none."),
         message=format_lazy(_("Please write a number of children from 0 to {most}."), most=MAX_CHILDREN),
     )
-    childcare_ages = _text(_("How old are they?"), max_length=60, help_text=_("In years, for example: 2, 4"))
-    food_needs = _text(
-        _("Is there anything we should know about food?"),
-        max_length=500,
-        rows=2,
-        help_text=_("For example: vegetarian, halal, or an allergy."),
-    )
-    access_needs = _text(
-        _("Is there anything that would make it easier for you to get in or take part?"),
-        max_length=500,
-        rows=2,
-        help_text=_("For example: a ramp, a hearing loop, large print or a quiet space."),
-    )
+    childcare_ages = _text(QUESTIONS["childcare_ages"], max_length=60, help_text=HINTS["childcare_ages"])
+    food_needs = _text(QUESTIONS["food_needs"], max_length=500, rows=2, help_text=HINTS["food_needs"])
+    access_needs = _text(QUESTIONS["access_needs"], max_length=500, rows=2, help_text=HINTS["access_needs"])
     interpreter = forms.BooleanField(
-        label=_("An interpreter would help me"),
+        label=QUESTIONS["interpreter"],
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     interpreter_language = _text(
-        _("Which language?"),
-        max_length=60,
-        help_text=_("Type any language, for example Polish or British Sign Language."),
+        QUESTIONS["interpreter_language"], max_length=60, help_text=HINTS["interpreter_language"]
     )
     transport_help = forms.BooleanField(
-        label=_("I would like help getting there"),
+        label=QUESTIONS["transport_help"],
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     extra_places = _number(
-        _("How many people are you bringing with you?"),
+        QUESTIONS["extra_places"],
         most=MAX_EXTRA_PLACES,
-        help_text=_("For example a partner, a grandparent or a friend. Write 0 if nobody."),
+        help_text=HINTS["extra_places"],
         message=format_lazy(_("Please write a number from 0 to {most}."), most=MAX_EXTRA_PLACES),
     )
 

@@ -93,3 +93,16 @@ def test_production_uses_postgres_and_redis(tmp_path):
     assert print_setting("DATABASES['default']['ENGINE']", env) == "django.db.backends.postgresql"
     assert print_setting("CELERY_BROKER_URL", env) == "redis://redis:6379/0"
     assert print_setting("CACHES['default']['BACKEND']", env) == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_a_dead_workers_message_goes_again_within_three_minutes(tmp_path):
+    """A row left "sending" by a killed worker is put back after OUTBOX_STUCK_AFTER_SECONDS and sent by
+    the next dispatcher run; one send (EMAIL_TIMEOUT) must fit well inside that, or a live worker's row
+    could be taken from it and sent twice."""
+    env = {"VAR_DIR": str(tmp_path), "EMAIL_HOST": "smtp.example.org"}
+    stuck = int(print_setting("OUTBOX_STUCK_AFTER_SECONDS", env))
+    every = int(print_setting("OUTBOX_DISPATCH_EVERY_SECONDS", env))
+    timeout = int(print_setting("EMAIL_TIMEOUT", env))
+
+    assert stuck + every <= 180
+    assert timeout * 3 <= stuck

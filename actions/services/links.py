@@ -29,7 +29,7 @@ from core.enums import MessageChannel, MessageState
 from core.kinds import Kind, register
 from core.mail import build_email
 from core.models import Message
-from core.queue import enqueue_on_commit
+from core.outbox import send_soon
 from core.tokens import hash_token, new_token
 from events.enums import ProgrammeStatus
 from events.models import Programme
@@ -47,8 +47,8 @@ def lead_can_get_link(action: Action) -> bool:
 @transaction.atomic
 def schedule_lead_link(*, action: Action, user: User | None = None) -> LeadLink:
     """Put an email with an update link to the action's lead in the outbox and, once the transaction
-    commits, ask the worker to send it. Raises ValidationError when the action has no lead with an
-    email address."""
+    commits, ask the worker to send it in seconds (core.outbox.send_soon). Raises ValidationError when
+    the action has no lead with an email address."""
     if action.lead is None or not lead_can_get_link(action):
         raise ValidationError(_("This action's lead has no email address."))
     link = LeadLink.objects.create(action=action, invitation=action.lead, created_by=user)
@@ -62,7 +62,7 @@ def schedule_lead_link(*, action: Action, user: User | None = None) -> LeadLink:
         scheduled_for=timezone.now(),
     )
     link.save(update_fields=["message"])
-    enqueue_on_commit("core.dispatch_outbox")
+    send_soon(link.message)
     return link
 
 
@@ -168,11 +168,10 @@ def revoke_other_leads_links(*, action: Action) -> int:
     it has no lead): a link handed to someone who no longer leads it never works again, even if they
     lead it again later (they are sent a new one). Emails of those links not yet sent are not sent.
     Returns how many links were switched off."""
-    return (
-        LeadLink.objects.filter(action=action, revoked_at__isnull=True)
-        .exclude(invitation_id=action.lead_id)
-        .update(revoked_at=timezone.now())
-    )
+    working = LeadLink.objects.filter(action=action, revoked_at__isnull=True)
+    if action.lead_id is not None:
+        working = working.exclude(invitation_id=action.lead_id)
+    return working.update(revoked_at=timezone.now())
 
 
 def links_work_until(*, programme: Programme) -> date | None:
@@ -182,7 +181,7 @@ def links_work_until(*, programme: Programme) -> date | None:
     dates = programme.sessions.aggregate(
         last_held=Max("date", filter=Q(cancelled_at__isnull=True)), last=Max("date")
     )
-    finished_on = dates["last_held"] or dates["last"]
+    finished_on: date | None = dates["last_held"] or dates["last"]
     if finished_on is None:
         return None
     return finished_on + timedelta(days=settings.LEAD_LINK_GRACE_DAYS)

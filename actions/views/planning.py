@@ -236,7 +236,8 @@ def send_link(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("The link is on its way to %(name)s.") % {"name": action.lead.invitee.name},
+            _("The link is on its way to %(name)s. It should be with them in a minute or so.")
+            % {"name": action.lead.invitee.name},
         )
     return redirect(action)
 

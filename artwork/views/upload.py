@@ -18,7 +18,7 @@ from core.permissions import object_permission_required
 from events.mixins import get_session
 from events.models import Session
 
-from ..services.uploads import save_artwork
+from ..services.uploads import find_upload, save_artwork
 
 ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -154,7 +154,7 @@ def upload_file(request: HttpRequest, pk: int) -> JsonResponse:
         )
     key = request.POST.get("upload_key", "")[:64]
     # Only to answer 200 rather than 201: save_artwork itself makes sure a key is saved once.
-    seen_before = bool(key) and session.artworks.filter(upload_key=key).exists()
+    seen_before = find_upload(session=session, uploaded_by=request.user, upload_key=key) is not None
     try:
         artwork = save_artwork(
             session=session,

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.users import User
@@ -33,7 +34,7 @@ from invitations.models import Invitation, Invitee, SessionAnswer
 from invitations.services.invitees import clean_email
 from invitations.services.schedule import sync_schedule
 
-from ..enums import ArrivalSource
+from ..enums import ArrivalSource, SigninState
 from ..models import Attendance
 
 MAX_NAME_LENGTH: int = Invitee._meta.get_field("name").max_length or 120
@@ -212,12 +213,65 @@ def signin_list(*, session: Session, query: str = "") -> SigninList:
     )
 
 
-# --- Marking people arrived ----------------------------------------------------------------------------
+# --- When signing in is open ---------------------------------------------------------------------------
 
 
-def _check_open(session: Session) -> None:
+def local_today() -> date:
+    """Today in the site's own time zone (settings.TIME_ZONE), whichever zone a request has activated: a
+    session's date is a day at its venue."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def signin_state(*, session: Session, today: date | None = None) -> str:
+    """Where the session is for signing in (evaluations.enums.SigninState): live sign-in on the tablet
+    (marking people arrived, adding walk-ins) is open on the session's own day only; before it nobody
+    can have come, and after it "signed in on the day" would not be true, so who came is entered from the
+    paper sheet instead."""
     if session.cancelled_at is not None:
+        return SigninState.CANCELLED
+    today = today or local_today()
+    if today < session.date:
+        return SigninState.BEFORE
+    if today > session.date:
+        return SigninState.AFTER
+    return SigninState.OPEN
+
+
+def _day(session: Session) -> str:
+    return date_format(session.date, "l j F Y")
+
+
+def _check_live(session: Session, today: date | None) -> None:
+    """Refuse live sign-in outside the session's day, with what to do instead."""
+    state = signin_state(session=session, today=today)
+    if state == SigninState.CANCELLED:
         raise ValidationError(_("This session was cancelled, so nobody can be signed in to it."))
+    if state == SigninState.BEFORE:
+        raise ValidationError(
+            _("Signing in opens on the day of the session: %(day)s.") % {"day": _day(session)}
+        )
+    if state == SigninState.AFTER:
+        raise ValidationError(
+            _(
+                "This session was on %(day)s, so signing in on the day has closed. To record who came, "
+                "enter the paper sheet."
+            )
+            % {"day": _day(session)}
+        )
+
+
+def _check_happened(session: Session, today: date | None) -> None:
+    """Refuse a paper sheet for a session that is cancelled or has not happened yet."""
+    state = signin_state(session=session, today=today)
+    if state == SigninState.CANCELLED:
+        raise ValidationError(_("This session was cancelled, so nobody can be signed in to it."))
+    if state == SigninState.BEFORE:
+        raise ValidationError(
+            _("A paper sheet can be entered from the day of the session: %(day)s.") % {"day": _day(session)}
+        )
+
+
+# --- Marking people arrived ----------------------------------------------------------------------------
 
 
 def _check_on_list(session: Session, invitation: Invitation) -> None:
@@ -231,11 +285,19 @@ def mark_arrived(
     invitation: Invitation,
     by: User | None,
     source: str = ArrivalSource.ON_THE_DAY,
+    today: date | None = None,
 ) -> tuple[Attendance, bool]:
     """Record that someone on the programme's list came to the session. Idempotent: marking them twice
-    (two taps, two tablets) keeps one row and returns it with ``created`` False. Raises ValidationError
-    for a cancelled session or an invitation to another programme, and records nothing then."""
-    _check_open(session)
+    (two taps, two tablets) keeps one row and returns it with ``created`` False.
+
+    Signed in on the day (``source`` ON_THE_DAY) only on the session's day (``today``, by default today
+    in settings.TIME_ZONE); from a paper sheet (PAPER) from that day on. Raises ValidationError, and
+    records nothing, outside those days, for a cancelled session or for an invitation to another
+    programme."""
+    if source == ArrivalSource.PAPER:
+        _check_happened(session, today)
+    else:
+        _check_live(session, today)
     _check_on_list(session, invitation)
     try:
         with transaction.atomic():
@@ -360,16 +422,23 @@ def add_walk_in(
     by: User | None,
     staff_role: str = "",
     source: str = ArrivalSource.ON_THE_DAY,
+    today: date | None = None,
 ) -> Invitation:
     """Add someone who came without being on the list, and mark them arrived.
 
     They join the programme's list (an Invitee, channel EMAIL when they gave an address, else NONE, and
     an Invitation with ``met_on_the_day``); the schedule is synced, so someone with an email gets
-    reminders of the sessions still to come (never an invitation), someone without gets nothing.
+    reminders of the sessions still to come (never an invitation, and never one for this session, which
+    has started or is about to: invitations.services.schedule plans reminders only for sessions not yet
+    started, and only those due after the person was added), someone without gets nothing.
     An email the neighbourhood already knows reuses that person (and their invitation, if they were
     invited after all). The same name and organisation entered again within a minute is the same walk-in.
-    Raises ValidationError (per field) for bad details or a cancelled session; nothing is saved then."""
-    _check_open(session)
+    Raises ValidationError (per field) for bad details; and, as mark_arrived, outside the session's day
+    (from the paper sheet: before it) or for a cancelled session. Nothing is saved then."""
+    if source == ArrivalSource.PAPER:
+        _check_happened(session, today)
+    else:
+        _check_live(session, today)
     cleaned = check_walk_in(
         session=session,
         name=name,
@@ -379,7 +448,7 @@ def add_walk_in(
         staff_role=staff_role,
     )
     invitation, added = _walk_in_invitation(session=session, cleaned=cleaned, by=by)
-    mark_arrived(session=session, invitation=invitation, by=by, source=source)
+    mark_arrived(session=session, invitation=invitation, by=by, source=source, today=today)
     if added:
         sync_schedule(programme=session.programme)
     return invitation
@@ -411,6 +480,7 @@ def enter_paper_sheet(
     by: User | None,
     shown: set[int] | None = None,
     walk_ins: list[dict] | tuple = (),
+    today: date | None = None,
 ) -> PaperResult:
     """Make the session's attendance match a paper sign-in sheet, in one transaction.
 
@@ -418,9 +488,10 @@ def enter_paper_sheet(
     ``shown``: the invitation ids the form listed; any of them not ticked is unmarked (the sheet says they
     did not come). Left out, nobody is unmarked. ``walk_ins``: dicts of add_walk_in's details (name,
     category, and optionally organisation, email, staff_role), each added as a walk-in.
-    Raises ValidationError, saving nothing, for a cancelled session, an id not on this programme's list,
-    or a bad walk-in (PaperRowErrors, with each bad row's index and its errors)."""
-    _check_open(session)
+    Raises ValidationError, saving nothing, for a cancelled session or one whose day has not come yet
+    (``today``, by default today in settings.TIME_ZONE), an id not on this programme's list, or a bad
+    walk-in (PaperRowErrors, with each bad row's index and its errors)."""
+    _check_happened(session, today)
     on_list = set(
         Invitation.objects.filter(
             programme_id=session.programme_id, pk__in=set(present) | set(shown or ())
@@ -459,7 +530,7 @@ def enter_paper_sheet(
     if to_unmark:
         Attendance.objects.filter(session=session, invitation_id__in=to_unmark).delete()
     for cleaned in cleaned_rows:
-        add_walk_in(session=session, by=by, source=ArrivalSource.PAPER, **cleaned)
+        add_walk_in(session=session, by=by, source=ArrivalSource.PAPER, today=today, **cleaned)
     return PaperResult(marked=len(to_mark), unmarked=len(to_unmark), walk_ins=len(cleaned_rows))
 
 

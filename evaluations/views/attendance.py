@@ -24,6 +24,7 @@ from events.mixins import ProgrammeMixin, SessionMixin, get_programme, get_sessi
 from events.models import Session
 from invitations.models import Invitation
 
+from ..enums import SigninState
 from ..forms import PaperSheetForm, PaperWalkInFormSet, WalkInForm
 from ..services import attendance
 from ..services.attendance import PaperRowErrors
@@ -45,20 +46,22 @@ def _signin_url(session: Session, query: str = "", anchor: str = "") -> str:
 
 
 class SigninView(SessionMixin, TemplateView):
-    """The tablet page: find a name, tap to mark them arrived, add someone who walked in."""
+    """The tablet page: find a name, tap to mark them arrived, add someone who walked in. On the session's
+    day only: before it the page says when it opens, after it points to the paper sheet."""
 
     permission_required = "evaluations.run_the_day"
     template_name = "evaluations/signin.html"
 
     def get_context_data(self, **kwargs):
         query = _query(self.request)
-        listing = attendance.signin_list(session=self.session, query=query)
-        return super().get_context_data(
-            listing=listing,
-            query=query,
-            walk_in_form=kwargs.pop("walk_in_form", None) or WalkInForm(session=self.session),
-            **kwargs,
-        )
+        state = attendance.signin_state(session=self.session)
+        context = {"state": state, "query": query}
+        if state == SigninState.OPEN:
+            context.update(
+                listing=attendance.signin_list(session=self.session, query=query),
+                walk_in_form=kwargs.pop("walk_in_form", None) or WalkInForm(session=self.session),
+            )
+        return super().get_context_data(**context, **kwargs)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -66,10 +69,17 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _person_changed(
-    request: HttpRequest, session: Session, invitation: Invitation, message: str, *, ok: bool
+    request: HttpRequest,
+    session: Session,
+    invitation: Invitation,
+    message: str,
+    *,
+    ok: bool,
+    next_person: bool = False,
 ):
-    """The answer to a tap: JSON with the row and the counts re-drawn (for signin.js), or back to the page
-    with the search kept."""
+    """The answer to a tap: JSON with the row and the counts re-drawn (for signin.js), or back to the page.
+    ``next_person`` (someone has just been signed in): back to the whole list with the search box empty,
+    ready for the next name; otherwise (an undo, a refusal) with the search kept, at their row."""
     query = _query(request)
     if _wants_json(request):
         listing = attendance.signin_list(session=session)
@@ -87,6 +97,8 @@ def _person_changed(
             status=200 if ok else 400,
         )
     (messages.success if ok else messages.error)(request, message)
+    if next_person:
+        return redirect(_signin_url(session))
     return redirect(_signin_url(session, query, f"person-{invitation.pk}"))
 
 
@@ -107,7 +119,7 @@ def arrive(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     except ValidationError as error:
         return _person_changed(request, session, invitation, " ".join(error.messages), ok=False)
     message = _("%(name)s is signed in.") % {"name": invitation.invitee.name}
-    return _person_changed(request, session, invitation, message, ok=True)
+    return _person_changed(request, session, invitation, message, ok=True, next_person=True)
 
 
 @require_POST
@@ -132,6 +144,9 @@ class WalkInView(SessionMixin, FormView):
 
     def get_form_class(self):
         return WalkInForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(state=attendance.signin_state(session=self.session), **kwargs)
 
     def form_valid(self, form):
         try:
@@ -199,7 +214,9 @@ class PaperSheetView(SessionMixin, TemplateView):
             kwargs["formset"] = PaperWalkInFormSet(session=self.session, prefix="new")
         ticked = {str(pk) for pk in kwargs["form"]["present"].value() or []}
         return super().get_context_data(
-            rows=[(person, str(person.invitation.pk) in ticked) for person in self.people], **kwargs
+            rows=[(person, str(person.invitation.pk) in ticked) for person in self.people],
+            state=attendance.signin_state(session=self.session),
+            **kwargs,
         )
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -15,20 +15,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.downloads import csv_response, file_response
 from core.pdf import qr_svg
 from core.permissions import object_permission_required
-from core.tokenpages import link_page, private
-from core.tokens import hash_token, new_token
-from events.enums import SessionKind
+from core.ratelimit import client_address
+from core.tokenpages import guard_token_page, link_page, private
+from core.tokens import hash_token
 from events.mixins import get_programme, get_session, get_session_programme
 from events.models import Neighbourhood, Programme, Session
 from invitations.enums import group_label
 
 from ..enums import WordSource, WordState
-from ..forms import PhoneWordForm, WordForm
+from ..forms import PhoneCodeForm, PhoneWordForm, WordForm
 from ..models import MAX_WORD_LENGTH, Word
 from ..services import cloud as clouds
 from ..services import words as word_service
@@ -74,19 +75,31 @@ def _word_json(word: Word) -> dict:
     }
 
 
+def _queue_context(session: Session) -> dict:
+    """The words from phones waiting for approval, oldest first, and what "approve all" would show: the
+    waiting ones up to the newest listed (not those held back as maybe rude)."""
+    queue = list(
+        session.words.filter(state__in=[WordState.WAITING, WordState.HELD]).order_by("created_at", "pk")
+    )
+    waiting = [word for word in queue if word.state == WordState.WAITING]
+    return {
+        "queue": queue,
+        "waiting_count": len(waiting),
+        "held_count": len(queue) - len(waiting),
+        "waiting_up_to": max((word.pk for word in waiting), default=0),
+    }
+
+
 def _circle_context(session: Session, form: WordForm) -> dict:
     words = list(session.words.filter(source=WordSource.TYPED).order_by("-created_at", "-pk"))
     for word in words:
         word.group_label = group_label(word.group)
-    queue = list(
-        session.words.filter(state__in=[WordState.WAITING, WordState.HELD]).order_by("created_at", "pk")
-    )
     return {
         "session": session,
         "programme": session.programme,
         "form": form,
         "typed": words,
-        "queue": queue,
+        **_queue_context(session),
         "group_keys": [(key, group_label(group)) for key, group in GROUP_KEYS.items()],
         "max_length": MAX_WORD_LENGTH,
         "poll_seconds": settings.WORDS_POLL_SECONDS,
@@ -164,16 +177,53 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("‘%(word)s’ is on the screen now.") % {"word": word.said})
         else:
             messages.success(request, _("‘%(word)s’ will not be shown.") % {"word": word.said})
-        back = "evaluations:words" if request.POST.get("back") == "words" else "evaluations:approve"
-        return redirect(back, session.pk)
-    queue = list(
-        session.words.filter(state__in=[WordState.WAITING, WordState.HELD]).order_by("created_at", "pk")
-    )
+        return _back_to_queue(request, session)
     return render(
         request,
         "evaluations/words_approve.html",
-        {"session": session, "programme": session.programme, "queue": queue},
+        {"session": session, "programme": session.programme, **_queue_context(session)},
     )
+
+
+def _back_to_queue(request: HttpRequest, session: Session) -> HttpResponse:
+    back = "evaluations:words" if request.POST.get("back") == "words" else "evaluations:approve"
+    return redirect(back, session.pk)
+
+
+@run_the_day
+@require_POST
+def approve_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show every word from phones waiting on the facilitator's page at once (up to ``up_to``, the newest it
+    listed). Those held back as maybe rude stay in the queue, to be looked at one by one."""
+    session = get_session(request, pk)
+    up_to = request.POST.get("up_to", "")
+    shown = word_service.approve_waiting(session=session, up_to=int(up_to) if up_to.isdigit() else None)
+    held = session.words.filter(state=WordState.HELD).count()
+    newer = session.words.filter(state=WordState.WAITING).count()
+    parts = [
+        ngettext("%(count)s word is on the screen now.", "%(count)s words are on the screen now.", shown)
+        % {"count": shown}
+    ]
+    if held:
+        parts.append(
+            ngettext(
+                "%(count)s that may be rude is still waiting for you to decide.",
+                "%(count)s that may be rude are still waiting for you to decide.",
+                held,
+            )
+            % {"count": held}
+        )
+    if newer:
+        parts.append(
+            ngettext(
+                "%(count)s more came in just now and is waiting.",
+                "%(count)s more came in just now and are waiting.",
+                newer,
+            )
+            % {"count": newer}
+        )
+    messages.success(request, " ".join(parts))
+    return _back_to_queue(request, session)
 
 
 # --- Phones ----------------------------------------------------------------------------------------------
@@ -181,6 +231,11 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 def phone_address(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("evaluations:phone_word", args=[token]))
+
+
+def short_address(request: HttpRequest) -> str:
+    """Where to type the code, as short as it can be written: "example.org/w"."""
+    return request.get_host() + reverse("evaluations:phone_code").rstrip("/")
 
 
 @run_the_day
@@ -199,16 +254,14 @@ def word_qr(request: HttpRequest, pk: int) -> HttpResponse:
             "programme": session.programme,
             "address": address,
             "qr": qr_svg(address),
+            "short_address": short_address(request),
+            "code": word_service.show_code(word_service.word_code(session)),
+            "code_works_now": word_service.code_open_on(session, timezone.now()),
             "closed": word_service.phone_closed(session),
         },
     )
     # The page holds a working link: never cache it.
     return private(response)
-
-
-def _phone_hash(request: HttpRequest) -> str:
-    raw = request.COOKIES.get(PHONE_COOKIE, "")
-    return hash_token(raw) if 20 <= len(raw) <= 100 else ""
 
 
 # Opens the word link named by the token, or answers a plain 404. A whole room shares the venue's Wi-Fi,
@@ -239,44 +292,62 @@ def phone_page(view):
 @require_http_methods(["GET", "HEAD", "POST"])
 def phone_word(request: HttpRequest, session: Session, token: str) -> HttpResponse:
     """One field for one word. GET only shows it; the POST saves the word, which waits for the
-    facilitator's approval. One word per phone per session (a random cookie; only its hash is kept)."""
-    phone_hash = _phone_hash(request)
-    given = bool(phone_hash) and Word.objects.filter(session=session, phone_hash=phone_hash).exists()
+    facilitator's approval. One word per phone per session, and a limit per connection
+    (evaluations.services.words.add_phone_word): the page gives the phone a signed random id, in the form
+    and then in a cookie; only its hash is kept with the word."""
+    from_cookie = word_service.checked_phone_id(request.COOKIES.get(PHONE_COOKIE, ""))
+    from_page = (
+        word_service.checked_phone_id(request.POST.get("phone", "")) if request.method == "POST" else ""
+    )
+    phone_id = from_cookie or from_page
+    given = bool(phone_id) and Word.objects.filter(session=session, phone_hash=hash_token(phone_id)).exists()
     form = PhoneWordForm(request.POST or None)
-    new_cookie = ""
+    full = ""
     if request.method == "POST" and not given and form.is_valid():
-        if not phone_hash:
-            new_cookie, phone_hash = new_token()
+        known = bool(phone_id)
+        phone_id = phone_id or word_service.new_phone_id()
         try:
-            word_service.add_word(
+            word_service.add_phone_word(
                 session=session,
                 text=form.cleaned_data["word"],
-                source=WordSource.PHONE,
-                phone_hash=phone_hash,
+                phone_id=phone_id,
+                known_phone=known,
+                address=client_address(request),
             )
         except word_service.AlreadyGiven:
             given = True
+        except word_service.TooManyWords as refused:
+            full = str(refused)
         except word_service.WordRefused as refused:
             form.add_error("word", str(refused))
-            new_cookie = ""
         else:
             response = redirect("evaluations:phone_thanks", token)
-            if new_cookie:
+            if phone_id != from_cookie:
                 response.set_cookie(
                     PHONE_COOKIE,
-                    new_cookie,
-                    max_age=60 * 60 * 24 * 2,
-                    path=reverse("evaluations:phone_word", args=[token]).rsplit("/", 2)[0] + "/",
+                    phone_id,
+                    max_age=int(word_service.PHONE_ID_MAX_AGE.total_seconds()),
+                    path=reverse("evaluations:phone_code"),
                     httponly=True,
                     samesite="Lax",
                     secure=request.is_secure(),
                 )
             return response
+    status = 429 if full else 400 if form.errors else 200
     return render(
         request,
         "evaluations/words_phone.html",
-        {"session": session, "form": form, "given": given, "token": token},
-        status=400 if form.errors else 200,
+        {
+            "session": session,
+            "form": form,
+            "given": given,
+            "full": full,
+            "token": token,
+            # A phone without our cookie brings this id back with its word (the same page sent twice is
+            # the same phone); nothing is set on the phone until it has given its word.
+            "phone_id": "" if from_cookie else from_page or word_service.new_phone_id(),
+        },
+        status=status,
     )
 
 
@@ -284,6 +355,31 @@ def phone_word(request: HttpRequest, session: Session, token: str) -> HttpRespon
 @require_safe
 def phone_thanks(request: HttpRequest, session: Session, token: str) -> HttpResponse:
     return render(request, "evaluations/words_phone_thanks.html", {"session": session})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def _phone_code(request: HttpRequest) -> HttpResponse:
+    """The short address on the room's screen, for a phone that cannot scan the QR code: type the
+    session's code (evaluations.services.words.word_code) and go on to its phone page, by a fresh word
+    link. A wrong code, or one whose day has not come, gets the same kind answer."""
+    form = PhoneCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session = word_service.find_session_by_code(code=form.cleaned_data["code"])
+        if session is None:
+            form.add_error(
+                "code",
+                _("That number doesn’t match a workshop today. Please check it on the screen and try again."),
+            )
+        elif word_service.phone_closed(session):
+            return render(request, "evaluations/words_phone_closed.html", {"session": session}, status=410)
+        else:
+            return redirect("evaluations:phone_word", word_service.issue_word_link(session=session))
+    return render(request, "evaluations/words_code.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# Rate-limited per client address like the word links, at twice the usual limit: a room on one Wi-Fi
+# shares an address (why that is few enough tries for a code: evaluations.services.words, CODE_DIGITS).
+phone_code = guard_token_page(_phone_code, scope="word-codes", factor=2)
 
 
 # --- Clouds ----------------------------------------------------------------------------------------------
@@ -363,14 +459,22 @@ def word_changes(*, first: list, last: list) -> tuple[list, list]:
 @view_programme_words
 @require_safe
 def programme_words(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every session's words together, and how they changed from the all-day to the last half-day."""
+    """Every session's words together, and how they changed from the all-day to the last half-day (of
+    those that have taken place and have words)."""
     programme = get_programme(request, pk)
     sessions = [s for s in programme_sessions(programme) if not s.is_cancelled]
     title = _("Words from %(title)s") % {"title": programme.title}
-    counts = word_service.count_words(sessions=sessions)
-    all_day = next((s for s in sessions if s.kind == SessionKind.ALL_DAY), None)
-    half_days = [s for s in sessions if s.kind != SessionKind.ALL_DAY]
-    last = half_days[-1] if half_days else None
+    # One query for every session's shown words; counted together and, for the comparison, apart.
+    rows = list(
+        Word.objects.shown()
+        .filter(session__in=sessions)
+        .order_by("created_at", "pk")
+        .values_list("session_id", "normalised", "said")
+    )
+    counts = word_service.tally((n, said) for _sid, n, said in rows)
+    all_day, last, half_day_happened = word_service.sessions_to_compare(
+        sessions=sessions, with_words={sid for sid, _n, _said in rows}, now=timezone.now()
+    )
     context = {
         "programme": programme,
         "title": title,
@@ -378,17 +482,11 @@ def programme_words(request: HttpRequest, pk: int) -> HttpResponse:
         "can_run": request.user.has_perm("evaluations.run_the_day", programme),
         "all_day": all_day,
         "last": last,
+        "half_day_happened": half_day_happened,
     }
     if all_day and last:
-        # One query for both sessions' words; counted separately.
-        rows = list(
-            Word.objects.shown()
-            .filter(session__in=[all_day, last])
-            .order_by("created_at", "pk")
-            .values_list("session_id", "normalised", "said")
-        )
-        first = word_service.tally((n, s) for sid, n, s in rows if sid == all_day.pk)
-        then = word_service.tally((n, s) for sid, n, s in rows if sid == last.pk)
+        first = word_service.tally((n, said) for sid, n, said in rows if sid == all_day.pk)
+        then = word_service.tally((n, said) for sid, n, said in rows if sid == last.pk)
         new, gone = word_changes(first=first, last=then)
         first_title = session_title(all_day)
         last_title = session_title(last)

@@ -22,9 +22,11 @@ from core.pdf import qr_svg, render_pdf, url_fetcher  # noqa: F401 (tests use th
 from core.queue import enqueue
 from core.users import User
 from events.models import Organisation, Programme, Session
+from events.services import Contact, parent_contact
 
 from ..enums import Channel, LetterState, MessageKind
 from ..models import Invitation, LetterBatch, LetterWording
+from ..questions import HINTS, QUESTIONS
 from .emails import issue_reply_link
 from .wording import default_letter_text
 
@@ -138,6 +140,7 @@ def fingerprint(
     sessions: list[Session],
     school: Organisation,
     kind: str,
+    contact: Contact | None = None,
 ) -> str:
     """A sha256 of everything a batch prints: when any of it changes, the PDF is out of date."""
     data = {
@@ -160,6 +163,7 @@ def fingerprint(
             for s in sessions
         ],
         "school": [school.name, school.logo.name if school.logo else ""],
+        "contact": [contact.name, contact.phone, contact.email, contact.place] if contact else None,
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -235,21 +239,49 @@ def render_letters_html(
         "venues": sorted({s.venue for s in sessions if s.venue}, key=lambda venue: venue.name),
         "is_reminder": kind == MessageKind.REMINDER,
         "childcare": any(s.childcare for s in sessions),
+        "contact": parent_contact(programme=programme, organisation=school),
+        # The slip asks what the reply page asks, in the same words.
+        "questions": QUESTIONS,
+        "hints": HINTS,
     }
     # What every letter says alike is rendered once, not once a page.
+    context = {
+        **shared,
+        "body": render_to_string("letters/_body.html", shared),
+        "reply": render_to_string("letters/_reply.html", shared),
+        "slip": render_to_string("letters/_slip.html", shared),
+        "school": school,
+        "logo": logo_data_uri(school),
+    }
     return render_to_string(
-        "letters/letters.html",
-        {
-            **shared,
-            "body": render_to_string("letters/_body.html", shared),
-            "slip": render_to_string("letters/_slip.html", shared),
-            "school": school,
-            "logo": logo_data_uri(school),
-            "letters": letters,
-            # Long words get smaller type, so a letter still fits its page.
-            "size": "longer" if len(words) > 3600 else "long" if len(words) > 2400 else "",
-        },
+        "letters/letters.html", {**context, "letters": letters, "size": fitting_size(context, letters)}
     )
+
+
+# The letter's type, largest first: the words, dates, slip and all on one page is what matters most.
+SIZES = ("", "long", "longer")
+
+
+def fitting_size(context: dict, letters: list[Letter]) -> str:
+    """The largest type (SIZES) at which a letter fits one A4 page, tried on the letter to the person
+    with the longest name; the smallest if none does. Long words, many sessions or venues, a long
+    school name or a long contact all take room, so the page itself is measured (one trial PDF per size
+    tried). No side effects: the trial letter uses no one's token."""
+    if not letters:
+        return SIZES[0]
+    longest = max(letters, key=lambda letter: len(letter.name))
+    trial = Letter(invitation=longest.invitation, code=longest.code, reply_url="", qr=longest.qr)
+    for size in SIZES[:-1]:
+        html = render_to_string("letters/letters.html", {**context, "letters": [trial], "size": size})
+        if _page_count(render_pdf(html)) == 1:
+            return size
+    return SIZES[-1]
+
+
+def _page_count(pdf: bytes) -> int:
+    import pypdf
+
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
 # Batches ---------------------------------------------------------------------------------------------
@@ -279,7 +311,12 @@ def prepare(*, programme: Programme, school: Organisation, kind: str, session: S
         sessions=sessions,
         words=words,
         fingerprint=fingerprint(
-            words=words, invitations=invitations, sessions=sessions, school=school, kind=kind
+            words=words,
+            invitations=invitations,
+            sessions=sessions,
+            school=school,
+            kind=kind,
+            contact=parent_contact(programme=programme, organisation=school),
         ),
     )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import Message
+from core.outbox import send_soon
 from core.tokens import hash_token
 from core.users import User
 from events.models import Session
@@ -91,8 +92,9 @@ def save_reply(
     ``answers`` maps session ids of this programme to yes / no / maybe; a session of another programme,
     or a cancelled one, is refused. A session that is over and not in ``answers`` keeps the answer given
     before (the reply page asks only about the sessions still to come); any other session left out loses
-    its answer. Queues a confirmation email for people reached by email, and brings the schedule in line
-    (no reminder for a session they can't come to, no nudge).
+    its answer. Queues a confirmation email for people reached by email (the worker is asked to send it
+    once this commits), and brings the schedule in line (no reminder for a session they can't come to,
+    no nudge).
     Two submissions at once are serialised by locking the invitation row: the later one wins whole.
     """
     Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
@@ -132,18 +134,31 @@ def _answers_kept(*, reply: Reply, sessions: list[Session], answers: dict[int, s
     return dict(reply.answers.filter(session_id__in=over).values_list("session_id", "answer"))
 
 
+def confirmation_of(*, invitation: Invitation, reply: Reply) -> Message | None:
+    """The email confirming this version of the reply (its state says whether it has gone), or None when
+    none was queued: they are reached by letter, have no address, or opted out."""
+    return (
+        Message.objects.filter(invitation=invitation, kind=MessageKind.CONFIRMATION, version=reply.version)
+        .only("pk", "state")
+        .first()
+    )
+
+
 def _queue_confirmation(*, invitation: Invitation, reply: Reply) -> None:
-    """One confirmation per change; a newer answer replaces a confirmation that has not gone yet."""
+    """One confirmation per change; a newer answer replaces a confirmation that has not gone yet. The
+    worker is asked to send it as soon as the reply is committed (core.outbox.send_soon)."""
     invitee = invitation.invitee
     Message.objects.filter(
         invitation=invitation, kind=MessageKind.CONFIRMATION, state=MessageState.SCHEDULED
     ).update(state=MessageState.CANCELLED)
     if invitee.channel != Channel.EMAIL or not invitee.email or invitation.opted_out_at:
         return
-    new_message(
+    confirmation = new_message(
         invitation_id=invitation.pk,
         kind=MessageKind.CONFIRMATION,
         version=reply.version,
         channel=Channel.EMAIL,
         scheduled_for=timezone.now(),
-    ).save()
+    )
+    confirmation.save()
+    send_soon(confirmation)  # in seconds, once the reply is committed: not at the next beat

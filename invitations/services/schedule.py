@@ -1,7 +1,9 @@
 """When each message should go: computed from the sessions and the programme's lead times.
 
 The schedule is data (rows in the outbox), recomputed whenever the list or the sessions change and at
-every dispatcher run, so a moved or cancelled session is honoured before anything is sent.
+every run of the beat's dispatcher (core.dispatch_outbox, through this app's Kind.prepare), so a moved or
+cancelled session is honoured before anything scheduled is sent. The quick runs a person's action asks
+for (core.outbox.send_soon) send only the rows that action made.
 """
 
 from dataclasses import dataclass

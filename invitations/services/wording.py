@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.users import User
 from events.models import Programme
+from events.services import signing_name
 
 from ..models import MAX_LETTER_CHARACTERS, LetterWording
 from ..plain_words import find_worker_speak
@@ -44,7 +45,8 @@ class WordingCheck:
 
 
 def default_letter_text(*, programme: Programme) -> str:
-    """Our own friendly words for a programme's letter, in plain paragraphs separated by a blank line.
+    """Our own friendly words for a programme's letter, in plain paragraphs separated by a blank line,
+    signed by a named person: the programme's contact, or its facilitator (events.services.signing_name).
     The programme's key question is included when it is itself free of worker-speak. No side effects."""
     question = " ".join(programme.key_question.split())
     paragraphs = [
@@ -88,6 +90,12 @@ def default_letter_text(*, programme: Programme) -> str:
             "our best to help."
         ),
     ]
+    name = signing_name(programme=programme)
+    paragraphs.append(
+        _("We hope to see you there. With warm wishes, %(name)s") % {"name": name}
+        if name
+        else _("We hope to see you there. With warm wishes, the Better Together team")
+    )
     return "\n\n".join(paragraphs)
 
 

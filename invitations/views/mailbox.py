@@ -1,4 +1,10 @@
-"""Sent mail kept as files by the embedded default, readable from the site in DEBUG."""
+"""Sent mail kept as files by the embedded default, readable from the site in DEBUG.
+
+A facilitator sees the mail of the programmes they run; an administrator sees all of it. A file is known
+to be a programme's by its Message-ID, which names the outbox row it was sent for (core.mailbox.outbox_pk),
+whose recipient is an invitation to that programme. Mail that cannot be traced to a programme (the row is
+gone, or the outbox did not send it) is for administrators only.
+"""
 
 import re
 from email import policy
@@ -8,15 +14,19 @@ from functools import wraps
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from core.mailbox import mailbox_dir
+from core.mailbox import mailbox_dir, outbox_pk
+from core.models import Message
+from core.users import User
 
 from ..templatetags.invitation_tags import mailbox_enabled
 
@@ -66,12 +76,37 @@ def _mail_date(message: EmailMessage):
         return None
 
 
+def _row_of(message: EmailMessage) -> int | None:
+    return outbox_pk(str(message["Message-ID"] or ""))
+
+
+def _readable_rows(user: User | AnonymousUser, rows: set[int]) -> set[int]:
+    """Those of the outbox ``rows`` that went to someone invited to a programme ``user`` runs (the same
+    people as events.rules.runs_programme: the neighbourhood's facilitators and the programme's own)."""
+    runs = Q(invitation__programme__neighbourhood__facilitators=user) | Q(
+        invitation__programme__facilitators=user
+    )
+    return set(Message.objects.filter(runs, pk__in=rows).values_list("pk", flat=True).distinct())
+
+
+def _readable(
+    user: User | AnonymousUser, messages: list[tuple[Path, EmailMessage]]
+) -> list[tuple[Path, EmailMessage]]:
+    """The kept messages ``user`` may read: all for an administrator, their programmes' for a facilitator."""
+    if user.is_superuser:
+        return messages
+    rows = {row for _path, message in messages if (row := _row_of(message)) is not None}
+    allowed = _readable_rows(user, rows) if rows else set()
+    return [(path, message) for path, message in messages if _row_of(message) in allowed]
+
+
 @mailbox_view
 def mailbox(request: HttpRequest) -> HttpResponse:
-    page = Paginator(_mail_files(), MAILBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Every file's headers are read to know whose it is; this copy's mail folder is a small one.
+    kept = [(path, _read_mail(path, headers_only=True)) for path in _mail_files()]
+    page = Paginator(_readable(request.user, kept), MAILBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     letters = []
-    for path in page:
-        message = _read_mail(path, headers_only=True)
+    for path, message in page:
         letters.append(
             {
                 "name": path.name,
@@ -104,6 +139,9 @@ def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
     if not MAIL_NAME.fullmatch(name) or name not in found:
         raise Http404
     message = _read_mail(found[name])
+    # Another neighbourhood's mail is not there for this facilitator, even by its address.
+    if not _readable(request.user, [(found[name], message)]):
+        raise Http404
     html_part = message.get_body(("html",))
     text_part = message.get_body(("plain",))
     text = text_part.get_content() if text_part else ""

@@ -16,6 +16,7 @@ from core.downloads import file_response
 from core.tokenpages import link_page
 from events.enums import ProgrammeStatus
 from events.models import Programme, Session
+from events.services import parent_contact
 
 from ..enums import Answer
 from ..forms import (
@@ -135,6 +136,10 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
             "languages": INTERPRETER_LANGUAGES,
             "staff": False,
             "cancel_url": None,
+            # Who to ask: their school's contact, or the programme's.
+            "contact": parent_contact(
+                programme=opened.programme, organisation=opened.invitation.invitee.organisation
+            ),
         },
     )
 
@@ -142,7 +147,8 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
 @token_page()
 @require_safe
 def reply_thanks(request: HttpRequest, opened: Opened) -> HttpResponse:
-    """After answering: the answer as we have it, the dates for a calendar, and how to change it."""
+    """After answering: the answer as we have it, whether (and roughly when) an email confirms it, the
+    dates for a calendar, and how to change it."""
     if opened.reply is None:
         return redirect("invitations:reply", opened.token)
     given = opened.answers()
@@ -158,6 +164,7 @@ def reply_thanks(request: HttpRequest, opened: Opened) -> HttpResponse:
             "token": opened.token,
             "summary": emails.reply_lines(opened.reply, opened.sessions),
             "coming": any(given.get(s.pk) in (Answer.YES, Answer.MAYBE) for s in opened.upcoming),
+            "confirmation": replies.confirmation_of(invitation=opened.invitation, reply=opened.reply),
         },
     )
 

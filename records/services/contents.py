@@ -26,6 +26,12 @@ from evaluations.services.words import count_words
 from events.models import Programme, Session
 from invitations.models import Invitation
 
+# A picture at least this many times as wide as it is tall is printed across the page (Picture.wide).
+WIDE = 1.8
+# The printed layout (templates/records/pdf/record.html): one more whenever it changes how a record
+# looks, so that a PDF made with the old layout is made again.
+LAYOUT = 2
+
 
 @dataclass
 class Picture:
@@ -49,6 +55,11 @@ class Picture:
     @property
     def landscape(self) -> bool:
         return self.width >= self.height
+
+    @property
+    def wide(self) -> bool:
+        """Much wider than tall (a panorama): printed across the page rather than beside its words."""
+        return self.height > 0 and self.width >= WIDE * self.height
 
 
 @dataclass
@@ -315,6 +326,7 @@ def fingerprint(*, record: Record) -> str:
     date."""
     programme = record.programme
     data = {
+        "layout": LAYOUT,
         "programme": [
             programme.pk,
             programme.title,

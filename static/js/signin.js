@@ -3,8 +3,10 @@
 // 1. "Find a name" filters the list as you type (every word typed must be in the name, in any order,
 //    ignoring case); without the script the same search is a GET ?q= done by the server.
 // 2. Tapping "Mark as arrived" or "Undo" posts in the background and redraws that person's row and the
-//    counts in place, announcing "Amina Yusuf is signed in." in the live region; without the script the
-//    form posts and the page comes back with the search kept.
+//    counts in place, announcing "Amina Yusuf is signed in." in the live region. Once someone is signed
+//    in, the search box is emptied and focused for the next name (an undo keeps the search, to tap the
+//    right person). Without the script the form posts and the page comes back the same way: the whole
+//    list and an empty box after a sign-in, the search kept after an undo.
 (function () {
   "use strict";
 
@@ -68,12 +70,13 @@
       })
       .then(function (answer) {
         var data = answer.data;
+        var nextPerson = answer.ok && form.hasAttribute("data-next-person");
         if (data.row) {
           var fresh = fromHTML(data.row).firstElementChild;
           fresh.hidden = item.hidden;
           item.replaceWith(fresh);
           var focus = fresh.querySelector("button");
-          if (focus) {
+          if (focus && !nextPerson) {
             focus.focus();
           }
           bind(fresh);
@@ -81,12 +84,25 @@
         if (data.counts) {
           document.getElementById("signin-counts").replaceChildren(fromHTML(data.counts));
         }
+        if (nextPerson) {
+          nextName();
+        }
         say(data.message);
       })
       .catch(function () {
         // Something went wrong on the way: post the ordinary way, and let the page say what happened.
         form.submit();
       });
+  }
+
+  function nextName() {
+    // Ready for the next person: the whole list again, and the cursor in an empty box.
+    var box = document.getElementById("signin-q");
+    if (box) {
+      box.value = "";
+      filter("");
+      box.focus();
+    }
   }
 
   function bind(root) {

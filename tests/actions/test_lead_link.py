@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -11,6 +12,7 @@ from actions.services import links
 from core import outbox
 from core.enums import MessageState
 from core.tokens import hash_token
+from events import services as events_services
 from tests.factories import ProgrammeFactory, SessionFactory
 from tests.smtp import free_port
 
@@ -251,3 +253,122 @@ def test_the_outbox_gives_stuck_links_another_go_once(smtp_sink, settings, actio
     assert states[being_sent.pk] == LinkState.SENDING  # another worker is still on it
     assert LeadLink.objects.get(pk=given_up.pk).token_hash == ""
     assert len(smtp_sink.messages) == 1
+
+
+# --- A link, once switched off, stays off; and links end a while after the programme -------------------
+
+
+def change_lead(client, world, action, lead) -> None:
+    """The facilitator changes who leads the action on its edit page."""
+    client.force_login(world.user("facilitator"))
+    response = client.post(
+        reverse("actions:edit", args=[action.pk]),
+        {"what": action.what, "status": action.status, "lead": lead.pk if lead else "", "due": ""},
+    )
+    assert response.status_code == 302
+    client.logout()
+
+
+def lead_page(client, token, **data):
+    url = reverse("actions:lead_update", args=[token])
+    return client.post(url, data) if data else client.get(url)
+
+
+def test_a_link_switched_off_by_a_change_of_lead_stays_off_when_they_lead_again(client, world, action):
+    token = sent_link(action)
+    printed_token = links.issue_printed_link(action=action).rstrip("/").rsplit("/", 1)[1]
+    amina = action.lead
+    assert lead_page(client, token).status_code == 200
+
+    change_lead(client, world, action, participant(world.programme, name="Ben Price"))
+    off = lead_page(client, token).status_code
+    change_lead(client, world, action, amina)
+
+    assert off == 404
+    assert lead_page(client, token).status_code == 404
+    assert lead_page(client, printed_token).status_code == 404
+    assert lead_page(client, token, text="Still here", status="under_way").status_code == 404
+    assert not ActionUpdate.objects.exists()
+    assert LeadLink.objects.filter(action=action, revoked_at__isnull=False).count() == 2
+
+
+def test_a_new_link_works_after_the_lead_changed_back(client, world, action):
+    sent_link(action)
+    amina = action.lead
+    change_lead(client, world, action, participant(world.programme, name="Ben Price"))
+    change_lead(client, world, action, amina)
+
+    fresh = sent_link(action)
+
+    assert lead_page(client, fresh).status_code == 200
+
+
+def test_a_link_email_not_yet_gone_when_the_lead_changed_never_goes(client, world, smtp_sink, action):
+    links.schedule_lead_link(action=action)
+    amina = action.lead
+    change_lead(client, world, action, participant(world.programme, name="Ben Price"))
+    change_lead(client, world, action, amina)
+
+    result = outbox.dispatch_due()
+
+    assert (result.sent, result.cancelled) == (0, 1)
+    assert smtp_sink.to("amina@example.org") == []
+
+
+def finish_on(programme, last_day) -> None:
+    """Move the programme's sessions so that the last one is on ``last_day``, a week apart."""
+    for back, session in enumerate(programme.sessions.order_by("-order")):
+        session.date = last_day - timedelta(days=7 * back)
+        session.save()
+
+
+def test_a_link_works_for_the_grace_period_after_the_last_session(client, world, settings, action):
+    settings.LEAD_LINK_GRACE_DAYS = 90
+    token = sent_link(action)
+    finish_on(world.programme, timezone.localdate() - timedelta(days=90))
+
+    assert lead_page(client, token).status_code == 200
+    assert lead_page(client, token, text="We did it", status="done").status_code == 302
+
+
+def test_a_link_past_the_grace_period_says_kindly_that_it_has_ended_and_who_to_ask(
+    client, world, settings, action
+):
+    settings.LEAD_LINK_GRACE_DAYS = 90
+    token = sent_link(action)
+    world.programme.facilitators.add(world.user("facilitator"))
+    finish_on(world.programme, timezone.localdate() - timedelta(days=91))
+
+    page = lead_page(client, token)
+    posted = lead_page(client, token, text="Late news", status="done")
+
+    assert page.status_code == posted.status_code == 410
+    html = page.content.decode().replace("&#x27;", "'")
+    assert "This link has come to an end" in html
+    assert "Hello Amina" in html
+    assert world.user("facilitator").get_full_name() in html  # who to ask
+    assert "the school or group that invited you" in html
+    assert "no-store" in page["Cache-Control"] and page["X-Robots-Tag"] == "noindex, nofollow"
+    assert not ActionUpdate.objects.exists()
+    assert client.get(reverse("actions:lead_thanks", args=[token])).status_code == 410
+
+
+def test_the_grace_period_is_a_setting(client, world, settings, action):
+    settings.LEAD_LINK_GRACE_DAYS = 7
+    token = sent_link(action)
+    finish_on(world.programme, timezone.localdate() - timedelta(days=8))
+
+    assert lead_page(client, token).status_code == 410
+
+
+def test_cancelled_sessions_at_the_end_do_not_keep_a_link_going(client, world, settings, action):
+    settings.LEAD_LINK_GRACE_DAYS = 90
+    token = sent_link(action)
+    finish_on(world.programme, timezone.localdate() + timedelta(days=1))
+    for session in world.programme.sessions.filter(order__gte=2):
+        events_services.cancel_session(session=session)
+    all_day = world.programme.sessions.get(order=1)
+    all_day.date = timezone.localdate() - timedelta(days=100)
+    all_day.save()
+
+    assert lead_page(client, token).status_code == 410

@@ -278,6 +278,17 @@ def test_sending_the_link_puts_one_email_in_the_outbox(
     assert len(callbacks) == 1
 
 
+def test_sending_the_link_says_it_will_be_with_them_in_a_minute_or_so(facilitator, world):
+    lead = participant(world.programme, name="Amina Khan")
+    action = make_action(world, lead=lead, status=ActionStatus.AGREED)
+
+    response = facilitator.post(reverse("actions:send_link", args=[action.pk]), follow=True)
+
+    assert "The link is on its way to Amina Khan. It should be with them in a minute or so." in (
+        response.content.decode()
+    )
+
+
 def test_a_lead_without_email_gets_a_note_instead_of_the_button(facilitator, world):
     lead = participant(world.programme, email="", channel="letter", organisation=world.school)
     action = make_action(world, lead=lead, status=ActionStatus.AGREED)

@@ -335,6 +335,7 @@ def test_a_retry_with_an_upload_key_someone_else_used_too_saves_once(client, wor
 
     again = client.post(one_url(world), {"image": upload("park.jpg", image_bytes()), "upload_key": "k1"})
 
+    assert (first.status_code, again.status_code) == (201, 200)  # new for them, then the same again
     assert again.json()["id"] == first.json()["id"]
     assert Artwork.objects.filter(uploaded_by=second_artist).count() == 1
     assert Artwork.objects.count() == 2

@@ -1,9 +1,14 @@
 """On the day, on a tablet: the facilitator finds six people by typing part of their names, taps them
-arrived (and undoes a mis-tap), adds a walk-in and sees the numbers by group. axe on the sign-in page,
-the who-came page and the paper sheet page; the same sign-in without JavaScript; and a 360 px phone."""
+arrived (the search box empties for the next name each time), undoes a mis-tap, adds a walk-in and sees
+the numbers by group. axe on the sign-in page, the who-came page and the paper sheet page; the same
+sign-in without JavaScript; a 360 px phone; the page weeks before the day, which says when it opens; and
+the day after, when it points to the paper sheet."""
+
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from evaluations.models import Attendance
@@ -35,8 +40,17 @@ def tablet(browser):
     context.close()
 
 
+def on_the_day(world):
+    """Move the series so that its first session, the all-day, is today: signing in is for the day."""
+    shift = world.session.date - timezone.localdate()
+    for session in world.programme.sessions.all():
+        session.date -= shift
+        session.save()
+
+
 @pytest.fixture
 def people(world):
+    on_the_day(world)
     made = []
     for name, category, organisation, _typed in PEOPLE:
         invitation = InvitationFactory(
@@ -88,6 +102,10 @@ def test_signin_six_people_and_a_walk_in_on_a_tablet(tablet, live_server, world,
         row.get_by_role("button", name="Mark as arrived").tap()
         expect(page.get_by_role("status").filter(has_text="signed in")).to_have_text(f"{name} is signed in.")
         expect(row.get_by_role("button", name="Undo")).to_be_visible()
+        # Ready for the next person: the box is empty, the cursor in it, and everyone listed again.
+        expect(box).to_have_value("")
+        expect(box).to_be_focused()
+        expect(page.locator("#signin-people .signin-person:visible")).to_have_count(len(PEOPLE) + len(OTHERS))
 
     # A mis-tap is undone, and the person tapped again.
     rosa = page.locator(f"#person-{people[-1].pk}")
@@ -135,7 +153,9 @@ def test_signin_six_people_and_a_walk_in_on_a_tablet(tablet, live_server, world,
     assert_accessible(page)
 
 
-def test_signin_without_javascript_keeps_the_search(browser, live_server, world, people):
+def test_signin_without_javascript_empties_the_search_for_the_next_person(
+    browser, live_server, world, people
+):
     context = browser.new_context(viewport=TABLET, java_script_enabled=False)
     page = context.new_page()
     try:
@@ -146,11 +166,29 @@ def test_signin_without_javascript_keeps_the_search(browser, live_server, world,
         expect(page.locator("#signin-people .signin-person")).to_have_count(1)
         page.get_by_role("button", name="Mark as arrived").click()
         expect(page.locator(".alert-success")).to_have_text("Łukasz Wójcik is signed in.")
-        expect(page.get_by_label("Find a name")).to_have_value("wój")
+        # Back to the whole list, with the box empty and focused: type the next name straight away.
+        box = page.get_by_label("Find a name")
+        expect(box).to_have_value("")
+        expect(box).to_be_focused()
         expect(page.locator(f"#person-{people[1].pk}")).to_contain_text("Signed in")
         assert Attendance.objects.filter(invitation=people[1]).exists()
+        page.keyboard.type("obi")
+        page.keyboard.press("Enter")
+        expect(page.locator("#signin-people .signin-person")).to_have_count(1)
+        expect(page.locator(f"#person-{people[2].pk}")).to_be_visible()
     finally:
         context.close()
+
+
+def test_signin_weeks_before_the_day_says_when_it_opens(page, live_server, world):
+    InvitationFactory(programme=world.programme, invitee__name="Amina Yusuf")
+    sign_in(page, live_server, world.user("facilitator"))
+    page.goto(signin_url(live_server, world))  # the all-day is five weeks away
+    expect(page.locator("#signin-not-yet")).to_contain_text("Signing in opens on the day of the session")
+    expect(page.get_by_role("button", name="Mark as arrived")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add and sign in")).to_have_count(0)
+    expect(page.get_by_text("Amina Yusuf")).to_have_count(0)
+    assert_accessible(page)
 
 
 def test_signin_page_fits_a_phone(browser, live_server, world, people):
@@ -167,3 +205,18 @@ def test_signin_page_fits_a_phone(browser, live_server, world, people):
         assert_accessible(page)
     finally:
         context.close()
+
+
+def test_signin_after_the_day_points_to_the_paper_sheet(page, live_server, world):
+    shift = world.session.date - (timezone.localdate() - timedelta(days=1))
+    for session in world.programme.sessions.all():
+        session.date -= shift
+        session.save()
+    sign_in(page, live_server, world.user("facilitator"))
+    page.goto(signin_url(live_server, world))  # the all-day was yesterday
+    expect(page.locator("#signin-over")).to_contain_text("signing in on the day has closed")
+    expect(page.get_by_role("button", name="Mark as arrived")).to_have_count(0)
+    assert_accessible(page)
+    page.locator("#signin-over").get_by_role("link", name="Enter a paper sheet").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter a paper sign-in sheet")
+    expect(page.get_by_role("button", name="Save the sheet")).to_be_visible()

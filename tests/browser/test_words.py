@@ -1,10 +1,14 @@
 """One word each, in a real browser: the facilitator types the circle's words from the keyboard alone, the
-room screen shows them, and a participant gives a word on a 360 px phone from the QR code's address."""
+room screen shows them, a participant gives a word on a 360 px phone by typing the short code the screen
+shows, and the facilitator approves the waiting words at once."""
 
 import time
 from collections import Counter
+from datetime import time as clock
+from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from evaluations.enums import WordSource, WordState
@@ -150,19 +154,37 @@ def test_circle_works_without_javascript(browser, live_server, world):
         context.close()
 
 
-def test_participant_gives_a_word_on_a_phone_from_the_qr_code(browser, page, live_server, world):
-    sign_in(page, live_server, world.user("facilitator"))
+def test_participant_gives_a_word_on_a_phone_from_the_short_code(browser, page, live_server, world):
+    # Today is the session's day (all day long, so its phone page is open whenever this runs).
     session = world.session
+    session.date = timezone.localdate()
+    session.start_time, session.end_time = clock(0, 0), clock(23, 59)
+    session.save()
+    sign_in(page, live_server, world.user("facilitator"))
     page.goto(live_server.url + reverse("evaluations:word_qr", args=[session.pk]))
     expect(page.locator(".word-qr svg")).to_be_visible()
     assert_accessible(page)
-    address = page.locator(".word-address").inner_text()
-    assert address.startswith(live_server.url + "/w/")
+    short_address, code = page.locator("#word-code .word-address").all_inner_texts()
+    assert short_address == live_server.url.split("://", 1)[1] + "/w"
+    assert len(code) == 9 and code[4] == "-"
 
     context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     phone = context.new_page()
+
+    def type_the_code(typed):
+        phone.goto("http://" + short_address)  # as typed from the screen: no https, no slash
+        box = phone.get_by_label("The number on the screen")
+        expect(box).to_have_attribute("inputmode", "numeric")
+        box.fill(typed)
+        phone.get_by_role("button", name="Next").tap()
+
     try:
-        phone.goto(address)
+        type_the_code("1234 5678")
+        expect(phone.locator("#code-error")).to_contain_text("doesn’t match a workshop today")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert_accessible(phone)
+        type_the_code(code.replace("-", " "))
+        expect(phone.get_by_role("heading", level=1)).to_have_text("One word about today")
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert_accessible(phone)
         phone.get_by_role("button", name="Send my word").tap()  # nothing typed
@@ -173,7 +195,7 @@ def test_participant_gives_a_word_on_a_phone_from_the_qr_code(browser, page, liv
         expect(phone.get_by_role("heading", level=1)).to_have_text("Thank you!")
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert_accessible(phone)
-        phone.goto(address)  # the same phone again
+        type_the_code(code)  # the same phone again
         expect(phone.locator("#already")).to_have_text("You’ve already given your word — thank you!")
     finally:
         context.close()
@@ -191,7 +213,12 @@ def test_participant_gives_a_word_on_a_phone_from_the_qr_code(browser, page, liv
 
 
 def test_programme_words_page_is_accessible_with_words(page, live_server, world):
+    # The series has taken place: the last half-day was yesterday.
     sessions = list(world.programme.sessions.order_by("order"))
+    shift = sessions[-1].date - (timezone.localdate() - timedelta(days=1))
+    for session in sessions:
+        session.date -= shift
+        session.save()
     for text in ["nervous", "hopeful", "خوشی"]:
         add_word(session=sessions[0], text=text, source=WordSource.TYPED)
     for text in ["hopeful", "together", "开心"]:
@@ -222,3 +249,28 @@ def test_words_from_phones_appear_on_the_circle_page_without_a_reload(page, live
     page.get_by_role("button", name="Show it ‘Brave’", exact=True).click()
     expect(page.get_by_text("None waiting.")).to_be_visible()
     assert Word.objects.get(said="Brave").state == WordState.SHOWN
+
+
+def test_facilitator_shows_every_waiting_word_at_once_but_not_the_rude_one(page, live_server, world):
+    session = world.session
+    for number, text in enumerate(["Brave", "Welcome", "shit"]):
+        add_word(session=session, text=text, source=WordSource.PHONE, phone_hash=f"phone-{number}")
+    sign_in(page, live_server, world.user("facilitator"))
+    page.goto(live_server.url + reverse("evaluations:words", args=[session.pk]))
+    queue = page.locator("#word-queue")
+    expect(queue.locator("li")).to_have_count(3)
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Show all 2 waiting words").click()
+
+    expect(page.locator(".messages")).to_have_text(
+        "2 words are on the screen now. 1 that may be rude is still waiting for you to decide."
+    )
+    expect(queue.locator("li")).to_have_count(1)
+    expect(queue).to_contain_text("may be rude")
+    expect(page.get_by_role("button", name="Show all 2 waiting words")).to_have_count(0)
+    assert set(Word.objects.filter(state=WordState.SHOWN).values_list("said", flat=True)) == {
+        "Brave",
+        "Welcome",
+    }
+    assert_accessible(page)

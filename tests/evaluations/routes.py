@@ -30,7 +30,7 @@ ROUTES += [
 
 # One word each. Typing, approving and the QR code: the programme's facilitators and admins. The clouds:
 # everyone who may see the programme's words (its coordinators and artists too). The phone page: anyone
-# holding a word link.
+# holding a word link; the page where the screen's short code is typed: anyone.
 _WORDS_VIEWERS = {**FACILITATORS, "coordinator": OK, "artist": OK}
 
 
@@ -55,6 +55,7 @@ ROUTES += [
     Route("evaluations:words", lambda w: {"pk": w.session.pk}, expect=FACILITATORS),
     Route("evaluations:word_remove", _typed_word, method="post", expect=_RUN, page=False),
     Route("evaluations:approve", lambda w: {"pk": w.session.pk}, expect=FACILITATORS),
+    Route("evaluations:approve_all", lambda w: {"pk": w.session.pk}, method="post", expect=_RUN, page=False),
     Route("evaluations:word_qr", lambda w: {"pk": w.session.pk}, expect=FACILITATORS),
     Route("evaluations:cloud", lambda w: {"pk": w.session.pk}, expect=_WORDS_VIEWERS),
     Route("evaluations:cloud_partial", lambda w: {"pk": w.session.pk}, expect=_WORDS_VIEWERS, page=False),
@@ -65,6 +66,7 @@ ROUTES += [
     ),
     Route("evaluations:words_csv", lambda w: {"pk": w.programme.pk}, expect=FACILITATORS, page=False),
     Route("evaluations:neighbourhood_words", lambda w: {"pk": w.neighbourhood.pk}, expect=FACILITATORS),
+    Route("evaluations:phone_code", default=OK, anonymous=OK),
     Route("evaluations:phone_word", _word_link, default=OK, anonymous=OK),
     Route("evaluations:phone_thanks", _word_link, default=OK, anonymous=OK),
 ]

@@ -34,7 +34,9 @@ def facilitator(world):
 
 def test_mark_arrived_creates_one_row(world, facilitator):
     invitation = invite(world, "Amina Yusuf")
-    attendance, created = mark_arrived(session=world.session, invitation=invitation, by=facilitator)
+    attendance, created = mark_arrived(
+        session=world.session, invitation=invitation, by=facilitator, today=world.session.date
+    )
     assert created
     assert attendance.source == ArrivalSource.ON_THE_DAY
     assert attendance.recorded_by == facilitator
@@ -42,8 +44,10 @@ def test_mark_arrived_creates_one_row(world, facilitator):
 
 def test_mark_arrived_twice_keeps_one_row(world, facilitator):
     invitation = invite(world, "Amina Yusuf")
-    mark_arrived(session=world.session, invitation=invitation, by=facilitator)
-    _attendance, created = mark_arrived(session=world.session, invitation=invitation, by=facilitator)
+    mark_arrived(session=world.session, invitation=invitation, by=facilitator, today=world.session.date)
+    _attendance, created = mark_arrived(
+        session=world.session, invitation=invitation, by=facilitator, today=world.session.date
+    )
     assert not created
     assert Attendance.objects.filter(session=world.session).count() == 1
 
@@ -51,7 +55,7 @@ def test_mark_arrived_twice_keeps_one_row(world, facilitator):
 def test_mark_arrived_refuses_another_programmes_invitation(world, facilitator):
     stranger = InvitationFactory(programme=ProgrammeFactory(neighbourhood=world.neighbourhood))
     with pytest.raises(ValidationError):
-        mark_arrived(session=world.session, invitation=stranger, by=facilitator)
+        mark_arrived(session=world.session, invitation=stranger, by=facilitator, today=world.session.date)
     assert not Attendance.objects.exists()
 
 
@@ -60,13 +64,15 @@ def test_mark_arrived_refuses_a_cancelled_session(world, facilitator):
     session.cancelled_at = timezone.now()
     session.save()
     with pytest.raises(ValidationError, match="cancelled"):
-        mark_arrived(session=session, invitation=invite(world, "Amina Yusuf"), by=facilitator)
+        mark_arrived(
+            session=session, invitation=invite(world, "Amina Yusuf"), by=facilitator, today=session.date
+        )
     assert not Attendance.objects.exists()
 
 
 def test_unmark_arrived_undoes_a_mis_tap(world, facilitator):
     invitation = invite(world, "Amina Yusuf")
-    mark_arrived(session=world.session, invitation=invitation, by=facilitator)
+    mark_arrived(session=world.session, invitation=invitation, by=facilitator, today=world.session.date)
     assert unmark_arrived(session=world.session, invitation=invitation, by=facilitator)
     assert not Attendance.objects.exists()
     assert not unmark_arrived(session=world.session, invitation=invitation, by=facilitator)
@@ -75,7 +81,7 @@ def test_unmark_arrived_undoes_a_mis_tap(world, facilitator):
 def test_unmark_arrived_refuses_another_programmes_invitation(world, facilitator):
     other_session = SessionFactory(programme=ProgrammeFactory(neighbourhood=world.neighbourhood))
     stranger = InvitationFactory(programme=other_session.programme)
-    mark_arrived(session=other_session, invitation=stranger, by=facilitator)
+    mark_arrived(session=other_session, invitation=stranger, by=facilitator, today=other_session.date)
     with pytest.raises(ValidationError):
         unmark_arrived(session=world.session, invitation=stranger, by=facilitator)
     assert Attendance.objects.count() == 1
@@ -86,7 +92,7 @@ def test_session_numbers_counts_by_group_against_the_even_split(world, facilitat
     people += [invite(world, "Ms Teacher", "school_staff", invitee__staff_role="teacher")]
     people += [invite(world, "Group Worker", "group_worker"), invite(world, "Neighbour", "community")]
     for invitation in people:
-        mark_arrived(session=world.session, invitation=invitation, by=facilitator)
+        mark_arrived(session=world.session, invitation=invitation, by=facilitator, today=world.session.date)
     invite(world, "Did Not Come")
 
     numbers = session_numbers(session=world.session)
@@ -107,25 +113,31 @@ def test_session_numbers_with_nobody(world):
 
 def test_session_numbers_counts_walk_ins(world, facilitator):
     walk_in = invite(world, "Walked In", met_on_the_day=True)
-    mark_arrived(session=world.session, invitation=walk_in, by=facilitator)
-    mark_arrived(session=world.session, invitation=invite(world, "Invited"), by=facilitator)
+    mark_arrived(session=world.session, invitation=walk_in, by=facilitator, today=world.session.date)
+    mark_arrived(
+        session=world.session, invitation=invite(world, "Invited"), by=facilitator, today=world.session.date
+    )
     assert session_numbers(session=world.session).walk_ins == 1
 
 
 def test_session_numbers_query_count_does_not_grow(world, facilitator, django_assert_num_queries):
     session = world.session
-    mark_arrived(session=session, invitation=invite(world, "One"), by=facilitator)
+    mark_arrived(session=session, invitation=invite(world, "One"), by=facilitator, today=session.date)
     with django_assert_num_queries(1):
         session_numbers(session=session)
     for n in range(20):
-        mark_arrived(session=session, invitation=invite(world, f"Many {n}"), by=facilitator)
+        mark_arrived(
+            session=session, invitation=invite(world, f"Many {n}"), by=facilitator, today=session.date
+        )
     with django_assert_num_queries(1):
         assert session_numbers(session=session).total == 21
 
 
 def test_programme_numbers_one_per_session(world, facilitator):
     sessions = list(world.programme.sessions.order_by("order"))
-    mark_arrived(session=sessions[1], invitation=invite(world, "Amina"), by=facilitator)
+    mark_arrived(
+        session=sessions[1], invitation=invite(world, "Amina"), by=facilitator, today=sessions[1].date
+    )
     numbers = programme_numbers(programme=world.programme)
     assert [n.session for n in numbers] == sessions
     assert [n.total for n in numbers] == [0, 1, 0, 0]
@@ -137,7 +149,7 @@ def test_signin_list_puts_cant_come_last_and_counts_expected(world, facilitator)
     silent = invite(world, "Bilal Silent")
     save_reply(invitation=yes, answers={world.session.pk: "yes"}, details={})
     save_reply(invitation=no, answers={world.session.pk: "no"}, details={})
-    mark_arrived(session=world.session, invitation=silent, by=facilitator)
+    mark_arrived(session=world.session, invitation=silent, by=facilitator, today=world.session.date)
 
     listing = signin_list(session=world.session)
 
@@ -161,8 +173,8 @@ def test_signin_list_search_matches_parts_of_names_in_any_script(world):
 
 def test_record_paper_sheet_marks_the_ticked_and_unmarks_the_unticked(world, facilitator):
     ticked, unticked, not_shown = invite(world, "Ticked"), invite(world, "Unticked"), invite(world, "Else")
-    mark_arrived(session=world.session, invitation=unticked, by=facilitator)
-    mark_arrived(session=world.session, invitation=not_shown, by=facilitator)
+    mark_arrived(session=world.session, invitation=unticked, by=facilitator, today=world.session.date)
+    mark_arrived(session=world.session, invitation=not_shown, by=facilitator, today=world.session.date)
 
     result = enter_paper_sheet(
         session=world.session,
@@ -170,6 +182,7 @@ def test_record_paper_sheet_marks_the_ticked_and_unmarks_the_unticked(world, fac
         shown={ticked.pk, unticked.pk},
         by=facilitator,
         walk_ins=[{"name": "Paper Walk-in", "category": "community"}],
+        today=world.session.date,
     )
 
     came = Attendance.objects.filter(session=world.session)
@@ -190,6 +203,7 @@ def test_record_paper_sheet_with_one_bad_row_saves_nothing(world, facilitator):
                 {"name": "Bad Email", "category": "parent", "email": "not-an-address"},
                 {"name": "", "category": "parent"},
             ],
+            today=world.session.date,
         )
     assert set(raised.value.rows) == {1, 2}
     assert "email" in raised.value.rows[1].message_dict
@@ -202,7 +216,9 @@ def test_record_paper_sheet_refuses_someone_from_another_programme(world, facili
     stranger = InvitationFactory(programme=ProgrammeFactory(neighbourhood=world.neighbourhood))
     ours = invite(world, "Ours")
     with pytest.raises(ValidationError):
-        enter_paper_sheet(session=world.session, present={ours.pk, stranger.pk}, by=facilitator)
+        enter_paper_sheet(
+            session=world.session, present={ours.pk, stranger.pk}, by=facilitator, today=world.session.date
+        )
     assert not Attendance.objects.exists()
 
 
@@ -211,9 +227,9 @@ def test_not_back_since_all_day_lists_those_who_missed_every_half_day_since(worl
     all_day, first_half, second_half = sessions[0], sessions[1], sessions[2]
     back, gone, half_only = invite(world, "Came Back"), invite(world, "Not Back"), invite(world, "Half Only")
     for invitation in (back, gone):
-        mark_arrived(session=all_day, invitation=invitation, by=facilitator)
-    mark_arrived(session=second_half, invitation=back, by=facilitator)
-    mark_arrived(session=first_half, invitation=half_only, by=facilitator)
+        mark_arrived(session=all_day, invitation=invitation, by=facilitator, today=all_day.date)
+    mark_arrived(session=second_half, invitation=back, by=facilitator, today=second_half.date)
+    mark_arrived(session=first_half, invitation=half_only, by=facilitator, today=first_half.date)
 
     after_two = second_half.date
     assert not_back_since_all_day(programme=world.programme, today=after_two) == [gone]
@@ -224,8 +240,14 @@ def test_not_back_since_all_day_lists_those_who_missed_every_half_day_since(worl
 def test_attendance_rows_one_per_person_per_session(world, facilitator):
     sessions = list(world.programme.sessions.order_by("order"))
     amina = invite(world, "=Amina", invitee__organisation=None)
-    mark_arrived(session=sessions[0], invitation=amina, by=facilitator)
-    mark_arrived(session=sessions[1], invitation=amina, by=facilitator, source=ArrivalSource.PAPER)
+    mark_arrived(session=sessions[0], invitation=amina, by=facilitator, today=sessions[0].date)
+    mark_arrived(
+        session=sessions[1],
+        invitation=amina,
+        by=facilitator,
+        source=ArrivalSource.PAPER,
+        today=sessions[1].date,
+    )
     rows = attendance_rows(programme=world.programme)
     assert len(rows) == 2
     assert rows[0][0] == "=Amina" and rows[0][1] == "Parents and carers"
@@ -233,11 +255,18 @@ def test_attendance_rows_one_per_person_per_session(world, facilitator):
 
 
 def test_attendance_rows_query_count_does_not_grow(world, facilitator, django_assert_num_queries):
-    mark_arrived(session=world.session, invitation=invite(world, "One"), by=facilitator)
+    mark_arrived(
+        session=world.session, invitation=invite(world, "One"), by=facilitator, today=world.session.date
+    )
     with django_assert_num_queries(1):
         attendance_rows(programme=world.programme)
     for n in range(20):
-        mark_arrived(session=world.session, invitation=invite(world, f"Many {n}"), by=facilitator)
+        mark_arrived(
+            session=world.session,
+            invitation=invite(world, f"Many {n}"),
+            by=facilitator,
+            today=world.session.date,
+        )
     with django_assert_num_queries(1):
         assert len(attendance_rows(programme=world.programme)) == 21
 
@@ -256,5 +285,7 @@ def test_signin_list_query_count_does_not_grow(world, facilitator, django_assert
 
 def test_session_numbers_ignores_other_sessions(world, facilitator):
     sessions = list(world.programme.sessions.order_by("order"))
-    mark_arrived(session=sessions[1], invitation=invite(world, "Elsewhere"), by=facilitator)
+    mark_arrived(
+        session=sessions[1], invitation=invite(world, "Elsewhere"), by=facilitator, today=sessions[1].date
+    )
     assert session_numbers(session=sessions[0]).total == 0

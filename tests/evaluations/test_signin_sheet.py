@@ -76,7 +76,7 @@ def test_signin_sheet_includes_people_who_said_they_cannot_come_and_ticks_those_
     no = invite(world, "Aaron Cannot")
     save_reply(invitation=no, answers={session.pk: "no"}, details={})
     here = invite(world, "Already Here")
-    mark_arrived(session=session, invitation=here, by=None)
+    mark_arrived(session=session, invitation=here, by=None, today=session.date)
     text = sheet_text(facilitator_client, session)
     assert "Aaron Cannot" in text
     assert "Already Here" in text

@@ -4,14 +4,17 @@ who came and the CSV, and the panels on the session and programme pages."""
 import csv
 import io
 import json
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import Message
 from evaluations.enums import ArrivalSource
 from evaluations.models import Attendance
 from evaluations.services.attendance import mark_arrived
+from invitations.enums import MessageKind
 from invitations.models import Invitation, Invitee
 from invitations.services.replies import save_reply
 from tests.factories import InvitationFactory, ProgrammeFactory, SessionFactory
@@ -23,8 +26,18 @@ def facilitator_client(client, world):
     return client
 
 
+def move_series(world, *, first_on):
+    """Move the programme's sessions together so that the first (the all-day) is on ``first_on``."""
+    shift = world.session.date - first_on
+    for moved in world.programme.sessions.all():
+        moved.date -= shift
+        moved.save()
+
+
 @pytest.fixture
 def session(world):
+    """The programme's first session, the all-day, moved to today: signing in is for the session's day."""
+    move_series(world, first_on=timezone.localdate())
     return world.session
 
 
@@ -112,17 +125,129 @@ def test_signin_page_query_count_does_not_grow(facilitator_client, world, sessio
 # --- Tapping --------------------------------------------------------------------------------------------
 
 
-def test_arrive_marks_and_returns_to_the_page_with_the_search_kept(facilitator_client, world, session):
+def test_arrive_marks_and_returns_to_the_whole_list_with_an_empty_search(facilitator_client, world, session):
     invitation = invite(world, "Amina Yusuf")
+    invite(world, "Zofia Nowak")
     response = facilitator_client.post(url("arrive", session.pk, invitation.pk), {"q": "ami"})
     assert response.status_code == 302
-    assert response.url == url("signin", session.pk) + f"?q=ami#person-{invitation.pk}"
+    # The search is not carried back: the box is empty, and focused, for the next person's name.
+    assert response.url == url("signin", session.pk)
     attendance = Attendance.objects.get(session=session, invitation=invitation)
     assert attendance.recorded_by == world.user("facilitator")
     assert attendance.source == ArrivalSource.ON_THE_DAY
     page = facilitator_client.get(response.url).content.decode()
     assert "Amina Yusuf is signed in." in page
     assert "Undo" in page
+    assert "Zofia Nowak" in page
+    box = page.split('id="signin-q"', 1)[1].split(">", 1)[0]
+    assert 'value=""' in box and "autofocus" in box
+
+
+def test_undo_returns_to_the_page_with_the_search_kept(facilitator_client, world, session):
+    # A mis-tap is put right among the same names, to tap the right person next.
+    invitation = invite(world, "Amina Yusuf")
+    mark_arrived(session=session, invitation=invitation, by=None)
+    response = facilitator_client.post(url("unarrive", session.pk, invitation.pk), {"q": "ami"})
+    assert response.url == url("signin", session.pk) + f"?q=ami#person-{invitation.pk}"
+
+
+# --- Only on the day --------------------------------------------------------------------------------------
+
+
+def test_signin_page_weeks_early_says_when_it_opens_and_offers_nothing_to_tap(facilitator_client, world):
+    session = world.session  # five weeks from today
+    invite(world, "Amina Yusuf")
+    page = facilitator_client.get(url("signin", session.pk)).content.decode()
+    day = f"{session.date:%A} {session.date.day} {session.date:%B %Y}"
+    assert f"Signing in opens on the day of the session: {day}." in page
+    assert "Mark as arrived" not in page and "Amina Yusuf" not in page
+    assert "Add and sign in" not in page
+    assert url("signin_sheet", session.pk) in page  # printing the sheet ahead is still offered
+    assert url("paper_sheet", session.pk) not in page
+
+
+def test_arrive_weeks_early_is_refused_and_records_nothing(facilitator_client, world):
+    session = world.session
+    invitation = invite(world, "Amina Yusuf")
+    response = facilitator_client.post(url("arrive", session.pk, invitation.pk), follow=True)
+    assert "Signing in opens on the day of the session" in response.content.decode()
+    json_response = facilitator_client.post(
+        url("arrive", session.pk, invitation.pk), HTTP_ACCEPT="application/json"
+    )
+    assert json_response.status_code == 400
+    assert "opens on the day" in json.loads(json_response.content)["message"]
+    assert not Attendance.objects.exists()
+
+
+def test_walk_in_weeks_early_is_refused_and_gets_no_reminder(facilitator_client, world):
+    session = world.session
+    page = facilitator_client.get(url("walk_in", session.pk)).content.decode()
+    assert "Signing in opens on the day of the session" in page and "Add and sign in" not in page
+    response = facilitator_client.post(
+        url("walk_in", session.pk),
+        {"name": "Zofia Nowak", "category": "community", "email": "zofia@example.org"},
+    )
+    assert response.status_code == 200
+    assert "Signing in opens on the day of the session" in response.content.decode()
+    assert not Invitee.objects.filter(name="Zofia Nowak").exists()
+    assert not Attendance.objects.exists()
+    assert not Message.objects.filter(kind=MessageKind.REMINDER).exists()
+
+
+def test_signin_after_the_day_points_to_the_paper_sheet(facilitator_client, world):
+    move_series(world, first_on=timezone.localdate() - timedelta(days=1))
+    session = world.session
+    invitation = invite(world, "Amina Yusuf")
+    page = facilitator_client.get(url("signin", session.pk)).content.decode()
+    assert "signing in on the day has closed" in page
+    assert "Mark as arrived" not in page and "Add and sign in" not in page
+    assert f'href="{url("paper_sheet", session.pk)}"' in page
+    refused = facilitator_client.post(url("arrive", session.pk, invitation.pk), follow=True)
+    assert "enter the paper sheet" in refused.content.decode()
+    walk_in = facilitator_client.post(
+        url("walk_in", session.pk), {"name": "Late Entry", "category": "parent"}
+    )
+    assert "signing in on the day has closed" in walk_in.content.decode()
+    assert not Attendance.objects.exists() and not Invitee.objects.filter(name="Late Entry").exists()
+    # The paper sheet stays open after the day.
+    response = facilitator_client.post(
+        url("paper_sheet", session.pk),
+        paper_data(world, [invitation], [invitation], [{"name": "Wrote In", "category": "parent"}]),
+    )
+    assert response.status_code == 302
+    assert set(Attendance.objects.values_list("source", flat=True)) == {ArrivalSource.PAPER}
+    assert Attendance.objects.count() == 2
+
+
+def test_paper_sheet_weeks_early_is_refused(facilitator_client, world):
+    session = world.session
+    ours = invite(world, "Ours")
+    page = facilitator_client.get(url("paper_sheet", session.pk)).content.decode()
+    assert "A paper sheet can be entered from the day of the session" in page
+    assert "Save the sheet" not in page
+    response = facilitator_client.post(url("paper_sheet", session.pk), paper_data(world, [ours], [ours]))
+    assert response.status_code == 200
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(time(0, 0), time(23, 59)), (time(23, 58), time(23, 59))],
+    ids=["walked in after the start", "walked in before the start"],
+)
+def test_walk_in_on_the_day_is_reminded_of_later_sessions_only(
+    facilitator_client, world, session, start, end
+):
+    session.start_time, session.end_time = start, end
+    session.save()
+    facilitator_client.post(
+        url("walk_in", session.pk),
+        {"name": "Zofia Nowak", "category": "community", "email": "zofia@example.org"},
+    )
+    invitation = Invitation.objects.get(invitee__name="Zofia Nowak")
+    reminded = set(Message.objects.filter(invitation=invitation).values_list("topic_id", flat=True))
+    later = set(world.programme.sessions.exclude(pk=session.pk).values_list("pk", flat=True))
+    assert reminded == later
 
 
 def test_arrive_twice_keeps_one_row(facilitator_client, world, session):
@@ -360,8 +485,8 @@ def test_programme_attendance_lists_who_has_not_come_back(facilitator_client, wo
     gone = invite(world, "Not Back", phone="07700 900123", email="notback@example.org")
     back = invite(world, "Came Back")
     for invitation in (gone, back):
-        mark_arrived(session=all_day, invitation=invitation, by=None)
-    mark_arrived(session=first_half, invitation=back, by=None)
+        mark_arrived(session=all_day, invitation=invitation, by=None, today=all_day.date)
+    mark_arrived(session=first_half, invitation=back, by=None, today=first_half.date)
     # The series happened in the past: the first half-day has taken place.
     shift = first_half.date - timezone.localdate()
     for moved in world.programme.sessions.all():
@@ -385,14 +510,14 @@ def test_programme_attendance_query_count_does_not_grow(facilitator_client, worl
     from django.test.utils import CaptureQueriesContext
 
     sessions = list(world.programme.sessions.order_by("order"))
-    mark_arrived(session=sessions[0], invitation=invite(world, "One"), by=None)
+    mark_arrived(session=sessions[0], invitation=invite(world, "One"), by=None, today=sessions[0].date)
     facilitator_client.get(url("programme_attendance", world.programme.pk))
     with CaptureQueriesContext(connection) as one:
         facilitator_client.get(url("programme_attendance", world.programme.pk))
     for n in range(20):
         invitation = invite(world, f"Many {n}", organisation=world.group)
         for session in sessions[:2]:
-            mark_arrived(session=session, invitation=invitation, by=None)
+            mark_arrived(session=session, invitation=invitation, by=None, today=session.date)
     with django_assert_num_queries(len(one)):
         facilitator_client.get(url("programme_attendance", world.programme.pk))
 
@@ -400,8 +525,10 @@ def test_programme_attendance_query_count_does_not_grow(facilitator_client, worl
 def test_attendance_csv_one_row_per_person_per_session_and_no_formulas(facilitator_client, world):
     sessions = list(world.programme.sessions.order_by("order"))
     sneaky = invite(world, "=HYPERLINK(1)", organisation=world.school)
-    mark_arrived(session=sessions[0], invitation=sneaky, by=None)
-    mark_arrived(session=sessions[1], invitation=sneaky, by=None, source=ArrivalSource.PAPER)
+    mark_arrived(session=sessions[0], invitation=sneaky, by=None, today=sessions[0].date)
+    mark_arrived(
+        session=sessions[1], invitation=sneaky, by=None, source=ArrivalSource.PAPER, today=sessions[1].date
+    )
     response = facilitator_client.get(url("attendance_csv", world.programme.pk))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -417,11 +544,11 @@ def test_attendance_csv_query_count_does_not_grow(facilitator_client, world, dja
     from django.test.utils import CaptureQueriesContext
 
     session = world.session
-    mark_arrived(session=session, invitation=invite(world, "One"), by=None)
+    mark_arrived(session=session, invitation=invite(world, "One"), by=None, today=session.date)
     with CaptureQueriesContext(connection) as one:
         facilitator_client.get(url("attendance_csv", world.programme.pk))
     for n in range(20):
-        mark_arrived(session=session, invitation=invite(world, f"Many {n}"), by=None)
+        mark_arrived(session=session, invitation=invite(world, f"Many {n}"), by=None, today=session.date)
     with django_assert_num_queries(len(one)):
         facilitator_client.get(url("attendance_csv", world.programme.pk))
 

@@ -22,9 +22,11 @@ def facilitator(world):
 
 
 def walk_in(world, by, **details):
+    """A walk-in at the world's first session, added on that session's day."""
     values = {"name": "Amina Yusuf", "category": "parent", "organisation": None, "email": ""}
     values.update(details)
-    return add_walk_in(session=world.session, by=by, **values)
+    session = world.session
+    return add_walk_in(session=session, by=by, today=session.date, **values)
 
 
 def test_add_walk_in_joins_the_list_and_is_marked_arrived(world, facilitator):
@@ -165,7 +167,13 @@ def test_add_walk_in_refuses_a_cancelled_session(world, facilitator):
     session.save()
     with pytest.raises(ValidationError):
         add_walk_in(
-            session=session, name="Amina", category="parent", organisation=None, email="", by=facilitator
+            session=session,
+            name="Amina",
+            category="parent",
+            organisation=None,
+            email="",
+            by=facilitator,
+            today=session.date,
         )
     assert not Invitee.objects.exists()
 

@@ -2,15 +2,17 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from core.tokens import hash_token
 from evaluations.enums import WordSource, WordState
 from evaluations.models import Word, WordLink
-from evaluations.services.words import add_word
+from evaluations.services.words import add_word, show_code, word_code
 from events.enums import SessionKind
 from tests.factories import SessionFactory
 
@@ -154,10 +156,22 @@ def test_word_qr_makes_a_fresh_link_and_keeps_only_its_hash(facilitator, world):
     response = facilitator.get(reverse("evaluations:word_qr", args=[world.session.pk]))
     page = response.content.decode()
     link = WordLink.objects.get()
-    token = page.split("/w/", 1)[1].split("/", 1)[0]
+    # The link is in the QR code only (the screen shows a short code to type instead).
+    token = response.context["address"].split("/w/", 1)[1].split("/", 1)[0]
     assert link.token_hash == hash_token(token) and token not in link.token_hash
     assert "<svg" in page
     assert "no-store" in response["Cache-Control"]
+
+
+def test_word_qr_shows_a_short_address_and_the_sessions_code(facilitator, world):
+    page = facilitator.get(reverse("evaluations:word_qr", args=[world.session.pk])).content.decode()
+    code = show_code(word_code(world.session))
+    assert len(code) == 9 and code[4] == "-" and code.replace("-", "").isdigit()
+    assert "Can’t scan the code? Go to" in page
+    assert '<strong class="word-address">testserver/w</strong>' in page
+    assert f'<strong class="word-address">{code}</strong>' in page
+    # Five weeks early, the screen says the number only works on the day.
+    assert 'id="code-later"' in page
 
 
 def test_cloud_page_shows_the_words_and_the_table(facilitator, world):
@@ -190,8 +204,19 @@ def test_cloud_png_is_an_image(facilitator, world):
     assert response.content.startswith(b"\x89PNG")
 
 
-def test_programme_words_show_how_the_words_changed(facilitator, world):
+def move_series(world, *, last_on):
+    """Move the programme's sessions together so that the last one is on ``last_on``."""
     sessions = list(world.programme.sessions.order_by("order"))
+    shift = sessions[-1].date - last_on
+    for moved in sessions:
+        moved.date -= shift
+        moved.save()
+    return sessions
+
+
+def test_programme_words_show_how_the_words_changed(facilitator, world):
+    # The whole series has taken place: the last half-day was yesterday.
+    sessions = move_series(world, last_on=timezone.localdate() - timedelta(days=1))
     all_day, last = sessions[0], sessions[-1]
     assert all_day.kind == SessionKind.ALL_DAY and last.kind == SessionKind.HALF_DAY
     for text in ["nervous", "hopeful", "curious"]:
@@ -204,6 +229,110 @@ def test_programme_words_show_how_the_words_changed(facilitator, world):
     assert "together" in new and "proud" in new and "hopeful" not in new
     assert "nervous" in gone and "curious" in gone and "hopeful" not in gone
     assert page.count("<svg") == 3
+
+
+def test_programme_words_compare_only_sessions_that_have_taken_place(facilitator, world):
+    # The all-day was yesterday; the half-days are still to come (one has a word typed in by mistake).
+    sessions = move_series(world, last_on=timezone.localdate() + timedelta(days=30))
+    all_day = sessions[0]
+    all_day.date = timezone.localdate() - timedelta(days=1)
+    all_day.save()
+    for text in ["nervous", "hopeful"]:
+        add_word(session=all_day, text=text, source=WordSource.TYPED)
+    add_word(session=sessions[-1], text="early", source=WordSource.TYPED)
+
+    page = facilitator.get(reverse("evaluations:programme_words", args=[world.programme.pk])).content.decode()
+
+    change = page.split('id="change-heading"')[1]
+    assert "Only the all-day has happened so far: the comparison appears after the next workshop." in change
+    assert 'id="words-gone"' not in change and 'id="words-new"' not in change
+    assert "<svg" not in change
+    assert page.count("<svg") == 1  # every session together, only
+
+
+def test_programme_words_compare_with_the_last_half_day_that_happened_and_has_words(facilitator, world):
+    sessions = move_series(world, last_on=timezone.localdate() - timedelta(days=1))
+    all_day, first_half, second_half, third_half = sessions
+    add_word(session=all_day, text="nervous", source=WordSource.TYPED)
+    add_word(session=first_half, text="together", source=WordSource.TYPED)
+    add_word(session=second_half, text="proud", source=WordSource.TYPED)
+    second_half.cancelled_at = timezone.now()  # cancelled: its words are not compared
+    second_half.save()
+    # The third half-day took place, but nobody's words were kept.
+
+    page = facilitator.get(reverse("evaluations:programme_words", args=[world.programme.pk])).content.decode()
+
+    new = page.split('id="words-new"')[1].split("</ul>")[0]
+    assert "together" in new and "proud" not in new
+    assert f"to the last half-day ({first_half})" in page
+
+
+def test_programme_words_when_a_half_day_has_happened_without_words(facilitator, world):
+    sessions = move_series(world, last_on=timezone.localdate() - timedelta(days=1))
+    add_word(session=sessions[0], text="nervous", source=WordSource.TYPED)
+    page = facilitator.get(reverse("evaluations:programme_words", args=[world.programme.pk])).content.decode()
+    assert "Only the all-day has words so far" in page
+    assert 'id="words-gone"' not in page
+
+
+# --- Approving every waiting word at once -----------------------------------------------------------------
+
+
+def test_approve_all_shows_every_waiting_word_but_not_the_held_ones(facilitator, world):
+    waiting = [_phone_word(world, text, n) for n, text in enumerate(["kind", "brave", "warm"], start=1)]
+    rude = _phone_word(world, "shit", 4)
+    circle = facilitator.get(words_url(world)).content.decode()
+    form = circle.split('id="approve-all"')[1].split("</form>")[0]
+    assert "Show all 3 waiting words" in form
+    assert f'name="up_to" value="{waiting[-1].pk}"' in form
+
+    response = facilitator.post(
+        reverse("evaluations:approve_all", args=[world.session.pk]),
+        {"up_to": waiting[-1].pk, "back": "words"},
+    )
+
+    assert response.status_code == 302 and response["Location"] == words_url(world)
+    assert set(Word.objects.filter(state=WordState.SHOWN)) == set(waiting)
+    rude.refresh_from_db()
+    assert rude.state == WordState.HELD  # left for a person to look at
+    page = facilitator.get(words_url(world)).content.decode()
+    assert "3 words are on the screen now. 1 that may be rude is still waiting for you to decide." in page
+    assert 'id="approve-all"' not in page  # only the held one is left: no "show all" for it
+
+
+def test_approve_all_leaves_a_word_that_came_after_the_page_was_shown(facilitator, world):
+    seen = _phone_word(world, "kind", 1)
+    later = _phone_word(world, "later", 2)
+    facilitator.post(reverse("evaluations:approve_all", args=[world.session.pk]), {"up_to": seen.pk})
+    seen.refresh_from_db()
+    later.refresh_from_db()
+    assert (seen.state, later.state) == (WordState.SHOWN, WordState.WAITING)
+    page = facilitator.get(reverse("evaluations:approve", args=[world.session.pk])).content.decode()
+    assert "1 word is on the screen now. 1 more came in just now and is waiting." in page
+
+
+def test_approve_all_is_a_checked_post_for_the_programmes_facilitators(client, world):
+    word = _phone_word(world, "kind", 1)
+    url = reverse("evaluations:approve_all", args=[world.session.pk])
+    client.force_login(world.user("other_facilitator"))
+    assert client.post(url, {"up_to": word.pk}).status_code == 403
+    client.force_login(world.user("coordinator"))
+    assert client.post(url, {"up_to": word.pk}).status_code == 403
+    client.force_login(world.user("facilitator"))
+    assert client.get(url).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.user("facilitator"))
+    assert strict.post(url, {"up_to": word.pk}).status_code == 403
+    word.refresh_from_db()
+    assert word.state == WordState.WAITING
+
+
+def test_approve_all_leaves_other_sessions_words_alone(facilitator, world):
+    other = SessionFactory(programme=world.programme, order=9)
+    elsewhere = add_word(session=other, text="elsewhere", source=WordSource.PHONE, phone_hash="e" * 64).word
+    facilitator.post(reverse("evaluations:approve_all", args=[world.session.pk]))
+    elsewhere.refresh_from_db()
+    assert elsewhere.state == WordState.WAITING
 
 
 def test_words_csv_has_every_word_as_said_and_counted(facilitator, world):

@@ -324,3 +324,113 @@ def test_checklist_refuses_items_of_another_programme(facilitator_client, world)
     facilitator_client.post(reverse("events:programme_checklist", args=[world.programme.pk]), data)
 
     assert not other.checklist.filter(done=True).exists()
+
+
+# --- Who parents can ask: a school's contact, and the programme's ----------------------------------------
+
+
+def school_form(world, **changes):
+    return {
+        "name": world.school.name,
+        "kind": "school",
+        "school_phase": "primary",
+        "contact_email": "",
+        "address": "",
+        "parent_contact_name": "Mrs Patel in the school office",
+        "parent_contact_phone": "0161 496 0000",
+        "parent_contact_email": "office@millbrook.example.sch.uk",
+        **changes,
+    }
+
+
+def programme_edit_form(world, **changes):
+    programme = world.programme
+    return {
+        "title": programme.title,
+        "key_question": programme.key_question,
+        "status": programme.status,
+        "schools": [world.school.pk],
+        "facilitators": [world.user("facilitator").pk],
+        "invitation_lead_days": programme.invitation_lead_days,
+        "reminder_lead_days": programme.reminder_lead_days,
+        "contact_name": "Sam Okafor",
+        "contact_phone": "+44 7700 900123",
+        "contact_email": "sam.okafor@council.example.gov.uk",
+        **changes,
+    }
+
+
+def test_a_school_names_who_parents_can_ask(facilitator_client, world):
+    url = reverse("events:organisation_update", args=[world.school.pk])
+    assert 'name="parent_contact_phone"' in facilitator_client.get(url).content.decode()
+
+    response = facilitator_client.post(url, school_form(world))
+
+    assert response.status_code == 302
+    world.school.refresh_from_db()
+    assert (
+        world.school.parent_contact_name,
+        world.school.parent_contact_phone,
+        world.school.parent_contact_email,
+    ) == ("Mrs Patel in the school office", "0161 496 0000", "office@millbrook.example.sch.uk")
+
+
+def test_a_programme_names_who_people_can_ask(facilitator_client, world):
+    url = reverse("events:programme_update", args=[world.programme.pk])
+    assert 'name="contact_email"' in facilitator_client.get(url).content.decode()
+
+    response = facilitator_client.post(url, programme_edit_form(world))
+
+    assert response.status_code == 302
+    world.programme.refresh_from_db()
+    assert (world.programme.contact_name, world.programme.contact_phone, world.programme.contact_email) == (
+        "Sam Okafor",
+        "+44 7700 900123",
+        "sam.okafor@council.example.gov.uk",
+    )
+
+
+BAD_CONTACTS = [
+    ({"phone": "0161-496-0000"}, "phone", "digits and spaces only"),
+    ({"phone": "call the office"}, "phone", "digits and spaces only"),
+    ({"phone": "12 34"}, "phone", "digits and spaces only"),  # too short to ring
+    ({"phone": "0161 496 0000 ext 2"}, "phone", "digits and spaces only"),
+    ({"email": "office at school"}, "email", "valid email address"),
+    ({"email": "office@"}, "email", "valid email address"),
+    ({"phone": "", "email": ""}, "phone", "a phone number or an email address"),
+    ({"name": ""}, "name", "the name of the person to ask"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), BAD_CONTACTS)
+def test_a_schools_contact_must_be_one_people_can_reach(facilitator_client, world, changes, field, message):
+    data = school_form(world, **{f"parent_contact_{key}": value for key, value in changes.items()})
+
+    response = facilitator_client.post(reverse("events:organisation_update", args=[world.school.pk]), data)
+
+    assert response.status_code == 200
+    assert message in field_error(response, f"parent_contact_{field}")
+    world.school.refresh_from_db()
+    assert world.school.parent_contact_name == ""
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), BAD_CONTACTS)
+def test_a_programmes_contact_must_be_one_people_can_reach(
+    facilitator_client, world, changes, field, message
+):
+    data = programme_edit_form(world, **{f"contact_{key}": value for key, value in changes.items()})
+
+    response = facilitator_client.post(reverse("events:programme_update", args=[world.programme.pk]), data)
+
+    assert response.status_code == 200
+    assert message in field_error(response, f"contact_{field}")
+    world.programme.refresh_from_db()
+    assert world.programme.contact_name == ""
+
+
+def test_no_contact_at_all_is_fine(facilitator_client, world):
+    data = school_form(world, parent_contact_name="", parent_contact_phone="", parent_contact_email="")
+
+    response = facilitator_client.post(reverse("events:organisation_update", args=[world.school.pk]), data)
+
+    assert response.status_code == 302

@@ -25,7 +25,7 @@ from invitations.enums import LetterState, MessageKind
 from invitations.models import MAX_LETTER_CHARACTERS, LetterBatch, LetterWording
 from invitations.services import letters
 from invitations.tasks import render_letter_chunk, render_letters
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -517,3 +517,86 @@ def test_two_clicks_at_once_make_one_batch(world, monkeypatch):
     batch = LetterBatch.objects.get()
     assert found == [batch.pk, batch.pk]
     assert enqueued == [(letters.RENDER_TASK, batch.pk)]
+
+
+# The slip asks what the reply page asks, and the letter still fits its page ---------------------------
+
+
+def batch_pdf(world, client, django_capture_on_commit_callbacks) -> bytes:
+    """The school's letters as the coordinator makes and downloads them."""
+    client.force_login(world.user("coordinator"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("invitations:letters", args=[world.programme.pk]), {"school": world.school.pk})
+    batch = LetterBatch.objects.get()
+    download = client.get(reverse("invitations:letter_download", args=[world.programme.pk, batch.pk]))
+    return b"".join(download.streaming_content)
+
+
+def test_the_slip_asks_every_question_of_the_reply_page_in_its_words(
+    world, client, django_capture_on_commit_callbacks
+):
+    from invitations.forms import DETAIL_FIELDS, ReplyForm
+
+    add_letter_people(world, ["Amina Yusuf"])
+
+    pdf = batch_pdf(world, client, django_capture_on_commit_callbacks)
+
+    text = _flat(page_text(pdf, 1))
+    slip = text[text.index("Cut here") :]
+    for name in DETAIL_FIELDS:  # crèche and ages, food, access, interpreter and language, transport, bringing
+        assert _flat(str(ReplyForm.base_fields[name].label)) in slip, name
+    assert "Is there anything that would help you come?" in slip
+
+
+def test_without_a_creche_the_slip_does_not_offer_one(world, client, django_capture_on_commit_callbacks):
+    world.programme.sessions.update(childcare=False)
+    add_letter_people(world, ["Amina Yusuf"])
+
+    text = _flat(page_text(batch_pdf(world, client, django_capture_on_commit_callbacks), 1))
+
+    assert "crèche" not in text
+    assert "Is there anything we should know about food?" in text
+
+
+def test_a_one_person_batch_with_the_default_words_is_one_page(
+    world, client, django_capture_on_commit_callbacks
+):
+    add_letter_people(world, ["Amina Yusuf"])
+
+    pdf = batch_pdf(world, client, django_capture_on_commit_callbacks)
+
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
+    text = _flat(page_text(pdf, 1))
+    assert "With warm wishes" in text and "How many people are you bringing with you?" in text
+
+
+def test_a_long_school_name_a_long_contact_and_every_session_still_fit_one_page(
+    world, client, django_capture_on_commit_callbacks
+):
+    school = world.school
+    school.name = (
+        "The Federation of St Mary and St John's Church of England Voluntary Aided Primary School and "
+        "Nursery, Millbrook"
+    )
+    school.parent_contact_name = "Mrs Shabana Rahman-Whitfield, our family support worker"
+    school.parent_contact_phone = "+44 161 496 0000"
+    school.parent_contact_email = "family.support@stmaryandstjohns-federation.example.sch.uk"
+    school.save()
+    last = world.programme.sessions.order_by("-date").first()
+    for weeks in (2, 4):  # two half-days added after the standard four
+        SessionFactory(
+            programme=world.programme,
+            order=4 + weeks // 2,
+            venue=world.venue,
+            date=last.date + timedelta(weeks=weeks),
+        )
+    add_letter_people(world, ["Amina Yusuf-Okonkwo", "Ben Carter"])
+
+    pdf = batch_pdf(world, client, django_capture_on_commit_callbacks)
+
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 2  # one page each
+    for page in (1, 2):
+        text = _flat(page_text(pdf, page))
+        assert "Federation of St Mary" in text and "Mrs Shabana Rahman-Whitfield" in text
+        assert text.count("9:30am") == 2 * 6  # every session in the letter and on the slip
+        assert "How many people are you bringing with you?" in text

@@ -321,3 +321,50 @@ def test_the_office_types_a_slip_and_the_reply_is_saved_as_a_reply_slip(client, 
         third.pk: "no",
         fourth.pk: "no",
     }
+
+
+def test_every_help_on_a_slip_typed_in_by_the_office_reaches_its_sheet(client, world, programme, invitation):
+    """What the slip asks (the reply page's questions), typed in from a returned slip, is on the sheets
+    for the day: catering, crèche, access, interpreters and transport."""
+    client.force_login(world.user("coordinator"))
+    first, second, third, fourth = sessions(programme)
+    found = client.post(code_url(programme), {"code": CODE})
+    saved = client.post(
+        found["Location"],
+        {
+            "source": ReplySource.PAPER,
+            f"session_{first.pk}": "yes",
+            f"session_{second.pk}": "no",
+            f"session_{third.pk}": "no",
+            f"session_{fourth.pk}": "no",
+            "childcare_children": "2",
+            "childcare_ages": "3, 5",
+            "food_needs": "Halal, please",
+            "access_needs": "A seat near the door",
+            "interpreter": "on",
+            "interpreter_language": "Bengali",
+            "transport_help": "on",
+            "extra_places": "1",
+        },
+    )
+    assert saved.status_code == 302 and saved["Location"] == code_url(programme)
+
+    client.force_login(world.user("facilitator"))
+
+    def sheet(kind: str) -> str:
+        response = client.get(reverse("invitations:sheet", args=[programme.pk, first.pk, kind]))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    catering = sheet("catering")
+    assert "Lunch for <strong>2</strong> people" in catering  # Amira and the person she brings
+    assert "Halal, please" in catering and "Amira Khan" in catering
+    assert "It does not count the 2 children in the crèche." in catering
+    creche = sheet("creche")
+    assert (
+        "<strong>2</strong> children coming" in creche and '<td class="ages text-break">3, 5</td>' in creche
+    )
+    assert "A seat near the door" in sheet("access")
+    interpreters = sheet("interpreters")
+    assert '<th scope="row">Bengali</th>' in interpreters and "Amira Khan" in interpreters
+    assert "Amira Khan" in sheet("transport")

@@ -205,7 +205,7 @@ def test_answer_is_saved_and_the_thank_you_page_summarises_it(client, programme,
     assert url("reply_calendar", token) in html and "Add to my calendar" in html
     assert 'href="' + url("reply", token) + '"' in html
     assert url("unsubscribe", token) in html
-    assert "We will send you an email" in html
+    assert "We are sending you an email with it too. " + SOON in html
 
 
 def test_all_of_them_answers_yes_to_every_session_without_choosing_each(client, programme, invitation, token):
@@ -318,6 +318,85 @@ def test_thank_you_page_invites_details_when_none_were_given(client, programme, 
 
     assert "Is there anything that would help you come" in html
     assert url("reply", token) + "#help" in html
+
+
+# --- The confirmation goes in seconds, and the thank-you page says roughly when --------------------------
+
+SOON = "It should arrive in a minute or two."
+
+
+def test_a_reply_queues_one_confirmation_and_asks_the_worker_for_it_once_committed(
+    client, programme, invitation, token, monkeypatch, django_capture_on_commit_callbacks
+):
+    asked: list[tuple] = []
+    monkeypatch.setattr("core.queue.enqueue", lambda name, *args: asked.append((name, *args)))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url("reply", token), everything_yes(programme))
+        assert asked == []  # not before the reply is committed
+
+    assert response.status_code == 302
+    [confirmation] = Message.objects.filter(invitation=invitation, kind=MessageKind.CONFIRMATION)
+    assert len(callbacks) == 1
+    assert asked == [("core.send_due_now", [confirmation.pk])]
+
+
+def test_with_the_worker_at_hand_the_confirmation_arrives_as_the_reply_is_posted(
+    client, settings, programme, invitation, token, smtp_sink, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("reply", token), everything_yes(programme))
+
+    [confirmation] = smtp_sink.to("amira@example.org")
+    assert "Thank you" in confirmation["Subject"]
+    assert Message.objects.get(kind=MessageKind.CONFIRMATION).state == MessageState.SENT
+    html = client.get(url("reply_thanks", token)).content.decode()
+    assert "We have sent you an email with it too." in html and SOON not in html
+
+
+def test_the_thank_you_page_says_the_email_is_on_its_way_in_a_minute_or_two(
+    client, programme, invitation, token
+):
+    client.post(url("reply", token), everything_yes(programme))
+
+    html = client.get(url("reply_thanks", token)).content.decode()
+
+    assert "We are sending you an email with it too. " + SOON in html
+
+
+@pytest.mark.parametrize(
+    "invitee", [{"email": "", "channel": Channel.LETTER}, {"channel": Channel.LETTER}, {"email": ""}]
+)
+def test_the_thank_you_page_promises_no_email_to_someone_we_do_not_email(client, programme, invitee):
+    token = token_for(invite(programme, name="Ben Lowe", **invitee))
+    client.post(url("reply", token), everything_yes(programme))
+
+    html = client.get(url("reply_thanks", token)).content.decode()
+
+    assert "Thank you, Ben" in html and "email with it too" not in html
+
+
+def test_the_thank_you_page_promises_no_email_after_opting_out(client, programme, invitation, token):
+    client.post(url("reply", token), everything_yes(programme))
+    replies.opt_out(invitation=invitation)
+
+    html = client.get(url("reply_thanks", token)).content.decode()
+
+    assert "email with it too" not in html
+
+
+def test_the_thank_you_page_gives_no_time_while_the_programme_is_being_planned(
+    client, world, invitation, token
+):
+    world.programme.status = ProgrammeStatus.DRAFT
+    world.programme.save()
+    client.post(url("reply", token), everything_yes(world.programme))
+
+    html = client.get(url("reply_thanks", token)).content.decode()
+
+    assert "We will send you an email with it too." in html and SOON not in html
 
 
 # --- The calendar ---------------------------------------------------------------------------------------

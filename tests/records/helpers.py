@@ -1,8 +1,11 @@
 """Building a session's record in tests: pictures with real display files, people who came, words,
 actions with leads and updates. Rows are made directly, so these tests read what the other apps store."""
 
+import html
 import io
+import re
 import subprocess
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from PIL import Image
@@ -113,3 +116,41 @@ class RecordingFetcher:
             return original(url, headers)
 
         self.fetcher.fetch = fetch
+
+
+@dataclass(frozen=True)
+class PdfWord:
+    """A word of a PDF page and where it is, in points from the page's top left (pdftotext -bbox)."""
+
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+def pdf_words(pdf: bytes) -> list[list[PdfWord]]:
+    """Every page's words with their boxes."""
+    result = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True)
+    pages = []
+    for page in result.stdout.decode().split("<page ")[1:]:
+        pages.append(
+            [
+                PdfWord(html.unescape(text), float(left), float(top), float(right), float(bottom))
+                for left, top, right, bottom, text in WORD.findall(page)
+            ]
+        )
+    return pages
+
+
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+
+
+def word(words: list[PdfWord], text: str, *, below: PdfWord | None = None) -> PdfWord:
+    """The first word that reads ``text`` (below ``below``, if given)."""
+    return next(w for w in words if w.text == text and (below is None or w.top > below.top))
+
+
+def on_the_line_of(words: list[PdfWord], first: PdfWord) -> list[PdfWord]:
+    """The words on the same line as ``first``, left to right."""
+    return sorted((w for w in words if abs(w.top - first.top) < 1.5), key=lambda w: w.left)

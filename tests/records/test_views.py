@@ -1,6 +1,8 @@
 """The record's pages: the record on screen, making its PDF (the task runs inline here), watching it and
 downloading it; the panels on the session and programme pages."""
 
+import math
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,7 +11,16 @@ from django.urls import reverse
 from records.enums import RecordState
 from records.models import EventRecord
 
-from .helpers import add_action, add_people, add_picture, add_words, pdf_text
+from .helpers import (
+    add_action,
+    add_people,
+    add_picture,
+    add_words,
+    on_the_line_of,
+    pdf_text,
+    pdf_words,
+    word,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +195,108 @@ def test_programme_record_page_queries_do_not_grow_with_actions(client, world):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+# --- How the PDF is laid out, as it comes from the download ---------------------------------------------
+
+
+def download_pdf(client, world, *, session=None, django_capture_on_commit_callbacks) -> bytes:
+    client.force_login(world.user("facilitator"))
+    url = (
+        reverse("records:request_session_record", args=[session.pk])
+        if session
+        else reverse("records:request_programme_record", args=[world.programme.pk])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+    record = EventRecord.objects.get(session=session)
+    assert record.state == RecordState.READY
+    return b"".join(client.get(reverse("records:record_download", args=[record.pk])).streaming_content)
+
+
+def test_six_photos_take_three_pages_two_to_a_page_each_with_its_words(
+    client, world, django_capture_on_commit_callbacks
+):
+    for index in range(6):
+        # Photos as the artists take them, landscape and portrait: each used to get a page of its own.
+        add_picture(
+            world.session,
+            title=f"Picture {index + 1}",
+            description=f"Table {index + 1}: the park needs mending, and a crossing would make the walk safer.",
+            themes=("Play", "Safety"),
+            artist=world.user("artist"),
+            size=(2000, 1500) if index % 3 else (1500, 2000),
+        )
+    add_people(world.session, {"parent": 6, "school_staff": 2, "group_worker": 4})
+
+    pdf = download_pdf(
+        client,
+        world,
+        session=world.session,
+        django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
+    )
+
+    pages = pdf_words(pdf)
+    with_pictures = set()
+    for index in range(6):
+        title = [
+            number for number, words in enumerate(pages, start=1) if f"Picture {index + 1}" in _text(words)
+        ]
+        told = [
+            number for number, words in enumerate(pages, start=1) if f"Table {index + 1}:" in _text(words)
+        ]
+        assert len(title) == 1 and title == told, f"picture {index + 1} is apart from its words"
+        with_pictures |= set(title)
+    assert len(with_pictures) <= math.ceil(6 / 2)  # two pictures a page
+    assert len(pages) <= 1 + 3 + 1  # the cover, the pictures, and the rest on one more page
+
+
+def _text(words) -> str:
+    return " ".join(w.text for w in words)
+
+
+def test_who_came_numbers_line_up_under_their_headings_in_a_table_as_wide_as_its_columns(
+    client, world, django_capture_on_commit_callbacks
+):
+    add_picture(world.session, title="Our park", description="Swings.", themes=("Play",))
+    add_people(world.session, {"parent": 6, "school_staff": 2, "group_worker": 4}, walk_ins=1)
+    add_words(world.session, ["Hopeful", "hopeful", "Together"])
+
+    pdf = download_pdf(
+        client,
+        world,
+        session=world.session,
+        django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
+    )
+
+    page = next(words for words in pdf_words(pdf) if "Who came" in _text(words))
+    came, split = word(page, "Came"), word(page, "split")
+    for label, numbers in (("Parents", ["6", "4"]), ("School", ["2", "4"]), ("Local", ["5", "4"])):
+        row = on_the_line_of(page, word(page, label, below=came))
+        digits = [w for w in row if w.text.isdigit()]
+        assert [w.text for w in digits] == numbers
+        assert abs(digits[0].right - came.right) < 1 and abs(digits[1].right - split.right) < 1
+    # The themes' and the words' counts sit near what they count, not at the far edge of the page.
+    for heading, column in (("Theme", "Pictures"), ("Word", "Times")):
+        page = next(words for words in pdf_words(pdf) if heading in [w.text for w in words])
+        left, right = word(page, heading), word(page, column)
+        assert right.right - left.left < 100 / 25.4 * 72, f"{column} is {right.right - left.left:.0f} pt away"
+
+
+def test_programme_numbers_line_up_under_each_group_even_with_a_low_group(
+    client, world, django_capture_on_commit_callbacks
+):
+    add_people(world.session, {"parent": 6, "school_staff": 2, "group_worker": 5})
+    add_people(world.programme.sessions.get(order=2), {"parent": 12, "school_staff": 10, "group_worker": 9})
+
+    pdf = download_pdf(client, world, django_capture_on_commit_callbacks=django_capture_on_commit_callbacks)
+
+    page = next(words for words in pdf_words(pdf) if "Who came" in _text(words))
+    headings = [word(page, text) for text in ("carers", "staff", "agencies", "Everyone")]
+    for first, numbers in (("All-day", ["6", "2", "5", "13"]), ("Half-day", ["12", "10", "9", "31"])):
+        row = on_the_line_of(page, word(page, first, below=headings[0]))
+        digits = [w for w in row if w.text.isdigit()]
+        assert [w.text for w in digits] == numbers
+        for number, heading in zip(digits, headings, strict=True):
+            assert abs(number.right - heading.right) < 1, f"{number.text} is not under {heading.text}"
+    assert "fewer than a quarter" in _text(page)  # school staff on the first day, said beside the number

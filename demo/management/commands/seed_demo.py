@@ -253,7 +253,7 @@ class Command(BaseCommand):
         programme.save(update_fields=["status"])
         self.invite_people(programme, schools, facilitator)
         self.live_through_the_weeks_before(programme)
-        self.record_the_all_day(all_day, users)
+        self.stage_the_all_day(all_day, users)
         return programme
 
     def live_through_the_weeks_before(self, programme: Programme) -> None:
@@ -278,13 +278,21 @@ class Command(BaseCommand):
             day += timedelta(days=1)
         sync_schedule(programme=programme, now=now)
 
-    def record_the_all_day(self, all_day: Session, users) -> None:
+    def stage_the_all_day(self, all_day: Session, users) -> None:
         facilitator = users["facilitator"]
         invitations = list(Invitation.objects.filter(programme=all_day.programme).select_related("invitee"))
         came = [invitation for index, invitation in enumerate(invitations) if index % 3 != 2]
         for invitation in came:
-            mark_arrived(session=all_day, invitation=invitation, by=facilitator)
-        add_walk_in(session=all_day, name="Bev Morris", category=Category.COMMUNITY, email="", by=facilitator)
+            # As the facilitator did on the day itself: live sign-in is open only then.
+            mark_arrived(session=all_day, invitation=invitation, by=facilitator, today=all_day.date)
+        add_walk_in(
+            session=all_day,
+            name="Bev Morris",
+            category=Category.COMMUNITY,
+            email="",
+            by=facilitator,
+            today=all_day.date,
+        )
         for text in WORDS:
             add_word(session=all_day, text=text, source=WordSource.TYPED, by=facilitator)
         for number, text in enumerate(["Listened", "Welcome"]):
