@@ -17,35 +17,22 @@ import cProfile
 import os
 import pstats
 import re
-import secrets
 import shutil
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from support import free_port, stop_group, tail
+from support import bench_database, free_port, start_redis, stop_group, tail, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 DEADLINE_SECONDS = 600
-
-
-def wait_until(condition, *, timeout: float, what: str, logs=lambda: "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench: timed out after {timeout:.0f}s {what}\n{logs()}")
-        time.sleep(0.01)
 
 
 class CountingSink:
@@ -73,48 +60,6 @@ class CountingSink:
     def reset(self) -> None:
         with self.lock:
             self.count, self.sizes, self.ids = 0, [], []
-
-
-def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = directory / "redis.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + ["--dir", str(directory)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def pong() -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as client:
-                client.sendall(b"PING\r\n")
-                return client.recv(16).startswith(b"+PONG")
-        except OSError:
-            return process.poll() is not None
-
-    wait_until(pong, timeout=15, what="for redis-server", logs=lambda: tail(log))
-    if process.poll() is not None:
-        raise SystemExit(f"bench: redis-server exited\n{tail(log)}")
-    return process, f"redis://127.0.0.1:{port}/0"
-
-
-def throwaway_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    """Create an empty database next to the one DATABASE_URL names; return its URL and a dropper."""
-    import psycopg
-
-    name = f"bench_dispatch_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def create_due_invitations(count: int):
@@ -335,13 +280,7 @@ def main() -> None:
         controller = Controller(sink, hostname="127.0.0.1", port=free_port())
         controller.start()
 
-        database_url = os.environ.get("DATABASE_URL", "")
-        if database_url.startswith(("postgres://", "postgresql://")):
-            database_url, drop_database = throwaway_postgres(database_url)
-        elif database_url:
-            raise SystemExit("bench: DATABASE_URL must be a PostgreSQL URL, or unset for SQLite")
-        else:
-            database_url = f"sqlite:///{work / 'var' / 'db.sqlite3'}"
+        database_url, drop_database = bench_database(work)
         env = {
             "DJANGO_SETTINGS_MODULE": "bettertogether.settings",
             "DATABASE_URL": database_url,

@@ -28,12 +28,18 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from dispatch import start_redis, throwaway_postgres, wait_until
-from support import free_port, stop_group, tail
+from support import (
+    bench_database,
+    free_port,
+    parents_with_reply_links,
+    start_redis,
+    stop_group,
+    tail,
+    wait_until,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 BEAT_EVERY_SECONDS = 120  # the setting's default, set explicitly for the worker and beat
@@ -71,61 +77,11 @@ class ArrivalSink:
 def create_invitations(count: int) -> list[tuple[str, str]]:
     """An open programme (the standard four sessions, the first five weeks away, so nothing else is due)
     with ``count`` parents reached by email; returns (address, reply token) for each."""
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from core.tokens import new_token
-    from events import services as events_services
-    from events.enums import ProgrammeStatus
-    from events.models import Neighbourhood, Organisation, Venue
-    from invitations.models import Invitation, Invitee, ReplyToken
     from invitations.services.schedule import sync_schedule
 
-    neighbourhood = Neighbourhood.objects.create(name="Millbrook")
-    school = Organisation.objects.create(
-        neighbourhood=neighbourhood, name="Millbrook Primary", kind="school", school_phase="primary"
-    )
-    venue = Venue.objects.create(
-        neighbourhood=neighbourhood,
-        name="Millbrook Community Centre",
-        address="12 Station Road\nMillbrook\nMB1 2AB",
-        capacity=40,
-        step_free_access=True,
-    )
-    facilitator = get_user_model().objects.create_user("facilitator", first_name="Fatima")
-    programme = events_services.create_programme(
-        neighbourhood=neighbourhood,
-        title="Better Together in Millbrook",
-        key_question="What would help every child here thrive?",
-        first_date=timezone.localdate() + timedelta(days=35),
-        venue=venue,
-        schools=[school],
-        created_by=facilitator,
-    )
-    programme.status = ProgrammeStatus.OPEN
-    programme.save()
-    invitees = Invitee.objects.bulk_create(
-        Invitee(
-            neighbourhood=neighbourhood,
-            name=f"Parent Number{n}",
-            category="parent",
-            organisation=school,
-            email=f"parent{n}@example.org",
-            channel="email",
-        )
-        for n in range(count)
-    )
-    invitations = Invitation.objects.bulk_create(
-        Invitation(programme=programme, invitee=invitee) for invitee in invitees
-    )
-    people, rows = [], []
-    for invitee, invitation in zip(invitees, invitations, strict=True):
-        token, token_hash = new_token()
-        people.append((invitee.email, token))
-        rows.append(ReplyToken(invitation=invitation, token_hash=token_hash))
-    ReplyToken.objects.bulk_create(rows)
+    programme, invitations, tokens = parents_with_reply_links(count, first_in_days=35)
     sync_schedule(programme=programme)
-    return people
+    return [(invitation.invitee.email, token) for invitation, token in zip(invitations, tokens, strict=True)]
 
 
 def spawn(command: list[str], *, cwd: Path, env: dict, log: Path) -> subprocess.Popen:
@@ -227,13 +183,7 @@ def main() -> None:
         controller = Controller(sink, hostname="127.0.0.1", port=free_port())
         controller.start()
 
-        database_url = os.environ.get("DATABASE_URL", "")
-        if database_url.startswith(("postgres://", "postgresql://")):
-            database_url, drop_database = throwaway_postgres(database_url)
-        elif database_url:
-            raise SystemExit("bench: DATABASE_URL must be a PostgreSQL URL, or unset for SQLite")
-        else:
-            database_url = f"sqlite:///{work / 'var' / 'db.sqlite3'}"
+        database_url, drop_database = bench_database(work)
         port = free_port()
         for name in ("EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "SITE_URL"):
             os.environ.pop(name, None)

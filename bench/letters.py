@@ -26,8 +26,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from dispatch import start_redis
-from support import stop_group, tail
+from support import start_redis, stop_group, tail
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -26,10 +26,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import timedelta
 from pathlib import Path
 
-from support import free_port, stop_group, tail
+from support import free_port, parents_with_reply_links, stop_group, tail
 
 REPO = Path(__file__).resolve().parent.parent
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -75,60 +74,9 @@ end
 def create_invitations(count: int) -> list[str]:
     """An open programme with the standard four sessions and ``count`` invitations; returns one reply
     token per invitation. A third have answered already, so both kinds of page are in the mix."""
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
+    from invitations.models import Reply, SessionAnswer
 
-    from core.tokens import new_token
-    from events import services as events_services
-    from events.enums import ProgrammeStatus
-    from events.models import Neighbourhood, Organisation, Venue
-    from invitations.models import Invitation, Invitee, Reply, ReplyToken, SessionAnswer
-
-    neighbourhood = Neighbourhood.objects.create(name="Millbrook")
-    school = Organisation.objects.create(
-        neighbourhood=neighbourhood, name="Millbrook Primary", kind="school", school_phase="primary"
-    )
-    venue = Venue.objects.create(
-        neighbourhood=neighbourhood,
-        name="Millbrook Community Centre",
-        address="12 Station Road\nMillbrook\nMB1 2AB",
-        capacity=40,
-        step_free_access=True,
-        accessible_toilet=True,
-        public_transport="Bus 12 stops outside; five minutes' walk from Millbrook station.",
-    )
-    facilitator = get_user_model().objects.create_user("facilitator", first_name="Fatima")
-    programme = events_services.create_programme(
-        neighbourhood=neighbourhood,
-        title="Better Together in Millbrook",
-        key_question="What would help every child here thrive?",
-        first_date=timezone.localdate() + timedelta(days=21),
-        venue=venue,
-        schools=[school],
-        created_by=facilitator,
-    )
-    programme.status = ProgrammeStatus.OPEN
-    programme.save()
-    invitees = Invitee.objects.bulk_create(
-        Invitee(
-            neighbourhood=neighbourhood,
-            name=f"Parent Number{n}",
-            category="parent",
-            organisation=school,
-            email=f"parent{n}@example.org",
-            channel="email",
-        )
-        for n in range(count)
-    )
-    invitations = Invitation.objects.bulk_create(
-        Invitation(programme=programme, invitee=invitee) for invitee in invitees
-    )
-    tokens, rows = [], []
-    for invitation in invitations:
-        token, token_hash = new_token()
-        tokens.append(token)
-        rows.append(ReplyToken(invitation=invitation, token_hash=token_hash))
-    ReplyToken.objects.bulk_create(rows)
+    programme, invitations, tokens = parents_with_reply_links(count, first_in_days=21)
     answered = Reply.objects.bulk_create(
         Reply(invitation=invitation, food_needs="Vegetarian", childcare_children=1, childcare_ages="3")
         for invitation in invitations[::3]

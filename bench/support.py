@@ -1,14 +1,22 @@
-"""Helpers the benchmark scripts share: loopback ports, log tails and stopping what they started.
+"""Helpers the benchmark scripts share: loopback ports, log tails, bounded waits, a Redis server and a
+throwaway database of their own, and stopping what they started.
 
 Imported as ``support`` by the scripts in this folder (run as ``python bench/<script>.py``, so this folder
 is on ``sys.path``).
 """
 
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 def free_port() -> int:
@@ -37,3 +45,127 @@ def stop_group(process: subprocess.Popen | None) -> None:
         process.wait(timeout=15)
     except ProcessLookupError:
         pass
+
+
+def wait_until(condition, *, timeout: float, what: str, logs=lambda: "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench: timed out after {timeout:.0f}s {what}\n{logs()}")
+        time.sleep(0.01)
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    log = directory / "redis.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + ["--dir", str(directory)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def pong() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as client:
+                client.sendall(b"PING\r\n")
+                return client.recv(16).startswith(b"+PONG")
+        except OSError:
+            return process.poll() is not None
+
+    wait_until(pong, timeout=15, what="for redis-server", logs=lambda: tail(log))
+    if process.poll() is not None:
+        raise SystemExit(f"bench: redis-server exited\n{tail(log)}")
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def throwaway_postgres(url: str) -> tuple[str, Callable[[], None]]:
+    """Create an empty database next to the one DATABASE_URL names; return its URL and a dropper."""
+    import psycopg
+
+    name = f"bench_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+def bench_database(work: Path) -> tuple[str, Callable[[], None] | None]:
+    """The database a bench runs on: a throwaway one beside the PostgreSQL server DATABASE_URL names (and
+    the function that drops it), or, with DATABASE_URL unset, a new SQLite file under ``work``."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url.startswith(("postgres://", "postgresql://")):
+        return throwaway_postgres(database_url)
+    if database_url:
+        raise SystemExit("bench: DATABASE_URL must be a PostgreSQL URL, or unset for SQLite")
+    return f"sqlite:///{work / 'var' / 'db.sqlite3'}", None
+
+
+def parents_with_reply_links(count: int, *, first_in_days: int):
+    """An open programme in Millbrook (the standard four sessions, the first ``first_in_days`` away) with
+    ``count`` parents reached by email, each with a reply link. Returns (programme, invitations, tokens).
+    Django must be set up first."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from core.tokens import new_token
+    from events import services as events_services
+    from events.enums import ProgrammeStatus
+    from events.models import Neighbourhood, Organisation, Venue
+    from invitations.models import Invitation, Invitee, ReplyToken
+
+    neighbourhood = Neighbourhood.objects.create(name="Millbrook")
+    school = Organisation.objects.create(
+        neighbourhood=neighbourhood, name="Millbrook Primary", kind="school", school_phase="primary"
+    )
+    venue = Venue.objects.create(
+        neighbourhood=neighbourhood,
+        name="Millbrook Community Centre",
+        address="12 Station Road\nMillbrook\nMB1 2AB",
+        capacity=40,
+        step_free_access=True,
+        accessible_toilet=True,
+        public_transport="Bus 12 stops outside; five minutes' walk from Millbrook station.",
+    )
+    facilitator = get_user_model().objects.create_user("facilitator", first_name="Fatima")
+    programme = events_services.create_programme(
+        neighbourhood=neighbourhood,
+        title="Better Together in Millbrook",
+        key_question="What would help every child here thrive?",
+        first_date=timezone.localdate() + timedelta(days=first_in_days),
+        venue=venue,
+        schools=[school],
+        created_by=facilitator,
+    )
+    programme.status = ProgrammeStatus.OPEN
+    programme.save()
+    invitees = Invitee.objects.bulk_create(
+        Invitee(
+            neighbourhood=neighbourhood,
+            name=f"Parent Number{n}",
+            category="parent",
+            organisation=school,
+            email=f"parent{n}@example.org",
+            channel="email",
+        )
+        for n in range(count)
+    )
+    invitations = Invitation.objects.bulk_create(
+        Invitation(programme=programme, invitee=invitee) for invitee in invitees
+    )
+    tokens, rows = [], []
+    for invitation in invitations:
+        token, token_hash = new_token()
+        tokens.append(token)
+        rows.append(ReplyToken(invitation=invitation, token_hash=token_hash))
+    ReplyToken.objects.bulk_create(rows)
+    return programme, invitations, tokens

@@ -193,6 +193,11 @@ class ProgrammeUpdateForm(forms.ModelForm):
             "facilitators": forms.CheckboxSelectMultiple,
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         }
+        help_texts = {
+            "status": _(
+                "Open: invitations, reminders and letters go out on their dates. Being planned: nothing is sent."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -40,10 +40,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             .annotate(open_items=Count("checklist", filter=Q(checklist__done=False), distinct=True))
             .order_by("status", "title")
         )
-        for programme in programmes:
-            programme.countdown = services.invitation_countdown(
-                programme=programme, first_date=programme.first_date
-            )
+        # What each programme's messages are doing (invitations.templatetags: the outbox is read there).
         upcoming = (
             Session.objects.visible_to(user)
             .upcoming()
@@ -190,13 +187,9 @@ class ProgrammeDetailView(ProgrammeMixin, DetailView):
     def get_context_data(self, **kwargs):
         programme = self.programme
         sessions = list(programme.sessions.select_related("venue").prefetch_related("artists"))
-        active = [session for session in sessions if not session.is_cancelled]
         checklist = list(programme.checklist.in_order())
         return super().get_context_data(
             sessions=sessions,
-            countdown=services.invitation_countdown(
-                programme=programme, first_date=min((s.date for s in active), default=None)
-            ),
             open_items=[item for item in checklist if not item.done],
             checklist_total=len(checklist),
             schools=programme.schools.all(),

@@ -170,7 +170,6 @@ def check_person(
     *,
     programme: Programme,
     user: User,
-    organisations: dict[str, Organisation] | None = None,
     scope: Scope | None = None,
 ) -> list[str]:
     """Rules shared by the one-person form and the CSV rows. Returns reasons, empty when all is well."""

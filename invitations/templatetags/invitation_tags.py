@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 from core.models import Message
 
 from ..enums import Channel, MessageKind, MessageState
+from ..services.status import MessagesStatus
+from ..services.status import messages_status as _messages_status
+from ..services.status import messages_statuses as _messages_statuses
 
 register = template.Library()
 
@@ -67,3 +70,16 @@ def message_state(message: Message, programme_open: bool = True) -> str:
 def mailbox_link_shown(context) -> bool:
     user = context.get("user")
     return mailbox_enabled() and user is not None and user.has_perm("invitations.view_mailbox")
+
+
+@register.simple_tag
+def messages_status(programme) -> MessagesStatus:
+    """What has happened to one programme's messages (the programme page, the invitation list)."""
+    return _messages_status(programme=programme)
+
+
+@register.simple_tag
+def messages_statuses(programmes) -> list[tuple]:
+    """Each programme with its status, in a constant number of queries (the home page)."""
+    statuses = _messages_statuses(list(programmes))
+    return [(programme, statuses[programme.pk]) for programme in programmes]

@@ -21,7 +21,7 @@ from events.enums import OrganisationKind, ProgrammeStatus
 from events.mixins import ProgrammeMixin, get_programme
 from events.models import Programme, Session
 
-from ..enums import ReplySource
+from ..enums import MessageState, ReplySource
 from ..forms import (
     INTERPRETER_LANGUAGES,
     ConfirmImportForm,
@@ -77,8 +77,16 @@ class InvitationListView(InvitationsMixin, TemplateView):
                     contact_email=""
                 )
             )
+        invitations = list(_invitations_with_messages(programme=programme, user=user))
         return super().get_context_data(
-            invitations=list(_invitations_with_messages(programme=programme, user=user)),
+            invitations=invitations,
+            # The failed messages among those already loaded, for "see why" (#failed): no extra query.
+            failed=[
+                (invitation, message)
+                for invitation in invitations
+                for message in invitation.messages.all()
+                if message.state == MessageState.FAILED
+            ],
             balance=invitees.list_balance(programme=programme),
             whole_list=invitees.may_change_programme(user, programme),
             can_change_programme=user.has_perm("events.change_programme", programme),

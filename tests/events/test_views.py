@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
-from events.enums import SessionKind
+from events.enums import ProgrammeStatus, SessionKind
 from tests.factories import OrganisationFactory, SessionFactory, VenueFactory
 
 
@@ -16,6 +16,11 @@ def count_queries(client, url) -> int:
         response = client.get(url)
     assert response.status_code == 200
     return len(queries)
+
+
+def open_programme(programme) -> None:
+    programme.status = ProgrammeStatus.OPEN
+    programme.save(update_fields=["status"])
 
 
 def add_programmes(world, how_many: int) -> None:
@@ -79,7 +84,8 @@ def test_dashboard_shows_my_programmes_next_sessions_and_what_to_do(client, worl
     html = client.get(reverse("events:dashboard")).content.decode()
 
     assert world.programme.title in html
-    assert "Invitations go out in 14 days" in html  # first session 35 days ahead, 21 days' lead
+    assert "Nothing is sent while this programme is being planned." in html  # a new programme is a draft
+    assert "Invitations go out in" not in html
     assert "8 planning items still open" in html
     assert "Plan a new programme" in html
 
@@ -106,6 +112,7 @@ def test_countdown_is_red_when_invitations_are_close(client, world):
     first = world.programme.sessions.get(order=1)
     first.date = timezone.localdate() + timedelta(days=25)  # invitations due in 4 days
     first.save()
+    open_programme(world.programme)
     client.force_login(world.user("facilitator"))
 
     html = client.get(reverse("events:programme_detail", args=[world.programme.pk])).content.decode()
@@ -116,6 +123,7 @@ def test_countdown_is_red_when_invitations_are_close(client, world):
 
 def test_countdown_follows_the_first_active_session(client, world):
     services.cancel_session(session=world.programme.sessions.get(order=1))
+    open_programme(world.programme)
     client.force_login(world.user("facilitator"))
 
     html = client.get(reverse("events:programme_detail", args=[world.programme.pk])).content.decode()

@@ -4,6 +4,7 @@ minutes away: what sends it is the quick run the action asked for on commit (cor
 import re
 import time
 
+import kombu.pools
 import pytest
 from celery import current_app
 from django.urls import reverse
@@ -30,6 +31,9 @@ def broker_here(redis_server):
 
     def use(url: str, options: dict) -> None:
         app.pool.force_close_all()
+        # kombu keeps producer and connection pools per connection, process-wide: clear them too, or
+        # a later test enqueuing from a thread meets a pool closed here ("Acquire on closed pool").
+        kombu.pools.reset()
         app.conf.broker_url, app.conf.broker_transport_options = url, options
         app._after_fork()  # forget the pooled connections and producers, as Celery does after a fork
 
