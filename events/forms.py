@@ -8,7 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from core.images import LOGO_LIMITS, accepted_formats_text, normalise_image
 
 from .enums import ChecklistKey, OrganisationKind
-from .models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue
+from .models import (
+    DEFAULT_THANK_YOU_WORDS,
+    ChecklistItem,
+    Neighbourhood,
+    Organisation,
+    Programme,
+    Session,
+    Venue,
+)
 from .templatetags.friendly import person
 
 ARTISTS_GROUP = "Artists"
@@ -186,12 +194,16 @@ class ProgrammeUpdateForm(forms.ModelForm):
             "contact_name",
             "contact_phone",
             "contact_email",
+            "send_thank_you",
+            "thank_you_words",
         ]
         widgets = {
             "key_question": forms.Textarea(attrs={"rows": 3}),
             "schools": forms.CheckboxSelectMultiple,
             "facilitators": forms.CheckboxSelectMultiple,
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            # Empty means our own words: the box shows them, so the facilitator sees what will be said.
+            "thank_you_words": forms.Textarea(attrs={"rows": 3, "placeholder": DEFAULT_THANK_YOU_WORDS}),
         }
         help_texts = {
             "status": _(

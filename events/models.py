@@ -181,6 +181,14 @@ class Venue(models.Model):
         return [str(label) for present, label in labels if present]
 
 
+# What the thank-you after each session says when the facilitator has not written their own words
+# (Programme.thank_you_words): short sentences that translate well, in every invitee's language.
+DEFAULT_THANK_YOU_WORDS = _(
+    "It was lovely to see you, and thank you for sharing your ideas. Everyone's voice matters. Together "
+    "we can make things better for the children here."
+)
+
+
 class ProgrammeQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ProgrammeQuerySet":
         """Programmes a user may open: must agree with the rules in events/rules.py."""
@@ -250,6 +258,26 @@ class Programme(models.Model):
         _("their phone number"), max_length=32, blank=True, validators=[validate_phone], help_text=PHONE_HINT
     )
     contact_email = models.EmailField(_("their email address"), blank=True)
+    # The thank-you the morning after each session (records.services.thanks).
+    send_thank_you = models.BooleanField(
+        _("email a thank-you the morning after each workshop"),
+        default=True,
+        help_text=_(
+            "At 9am the day after each workshop, everyone who came gets a short thank-you: the words the "
+            "room chose, what the group decided, the pictures and when we meet next. People who said they "
+            "were coming but did not come get a kind “we missed you” with the same news. Only people we "
+            "email; nobody who asked not to be contacted. Untick to send neither."
+        ),
+    )
+    thank_you_words = models.TextField(
+        _("your words for the thank-you"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "A few warm sentences at the top of the thank-you. Leave this empty to use the words shown in "
+            "the box, which each person gets in their own language."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -10,3 +10,7 @@ class RecordsConfig(AppConfig):
         # Register this app's Celery tasks in every process, so services can enqueue them by name
         # (core.queue) without importing them.
         from . import tasks  # noqa: F401
+        from .services.thanks import register_kinds
+
+        # The thank-you and "we missed you" the morning after each session (the one outbox).
+        register_kinds()

@@ -29,6 +29,16 @@ def issue_reply_link(*, invitation: Invitation) -> tuple[str, str]:
     )
 
 
+def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
+    """The one-click unsubscribe headers of RFC 8058, and that the email was sent by a machine: every
+    message to an invitee carries them."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
 def calendar_file(*, sessions: list[Session], title: str, now: datetime | None = None) -> bytes:
     """An .ics file with one event per session, in London time with its time-zone definition."""
     calendar = Calendar()
@@ -137,11 +147,7 @@ def build_message(*, message: Message, shared: SharedDetails | None = None) -> E
         to_name=invitee.name,
         to_address=invitee.email,
         language=invitee.language,
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
+        headers=unsubscribe_headers(unsubscribe_url),
         attachments=[
             (
                 "better-together.ics",
