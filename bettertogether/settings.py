@@ -202,6 +202,9 @@ OUTBOX_STUCK_AFTER_SECONDS = int(os.environ.get("OUTBOX_STUCK_AFTER_SECONDS", "6
 # A PDF job (letters, an event record) queued or being made for longer than this was lost with its
 # worker: it is given up, and the next request makes it afresh (core.jobs).
 PDF_JOB_STUCK_AFTER_SECONDS = int(os.environ.get("PDF_JOB_STUCK_AFTER_SECONDS", "600"))
+# A change to a session people were told about waits this long before they are told, so that several
+# edits in a row make one notice (each edit starts the wait again); "Tell them now" skips the wait.
+CHANGE_NOTICE_WAIT_SECONDS = int(os.environ.get("CHANGE_NOTICE_WAIT_SECONDS", "600"))
 CELERY_BEAT_SCHEDULE = {
     "dispatch-outbox": {
         "task": "core.dispatch_outbox",

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.users import User
 
+from . import changes
+from .changes import Facts
 from .enums import ChecklistKey, SessionKind
 from .models import (
     INVITATION_WARNING_DAYS,
@@ -161,24 +163,68 @@ def create_programme(
     return programme
 
 
+def facts_before(session: Session) -> Facts | None:
+    """What people were told of a saved session (read from the database, locked till the transaction
+    ends); None for a new one."""
+    saved = Session.objects.select_for_update().filter(pk=session.pk).first() if session.pk else None
+    return Facts.of(saved) if saved is not None else None
+
+
 @transaction.atomic
 def save_session(*, session: Session, artists: QuerySet | list | None = None) -> Session:
-    """Save a new or changed session (already validated) and renumber the series by date."""
+    """Save a new or changed session (already validated) and renumber the series by date. A change to
+    its date, times or place is recorded for the people who were told about it (events.changes)."""
+    before = facts_before(session)
     session.save()
     if artists is not None:
         session.artists.set(artists)
     renumber_sessions(programme=session.programme)
     session.refresh_from_db(fields=["order"])
+    if before is not None:
+        changes.record(session=session, before=before)
     return session
 
 
 @transaction.atomic
 def cancel_session(*, session: Session) -> Session:
-    """Cancel a session. It stays on the programme, marked cancelled, and leaves the numbering."""
-    if session.cancelled_at is None:
+    """Cancel a session. It stays on the programme, marked cancelled, and leaves the numbering; the
+    people told about it hear (events.changes)."""
+    before = facts_before(session)
+    if before is not None and not before.cancelled:
         session.cancelled_at = timezone.now()
         session.save(update_fields=["cancelled_at"])
         renumber_sessions(programme=session.programme)
+        changes.record(session=session, before=before)
+    return session
+
+
+class CannotReinstate(Exception):
+    """The session cannot be put back on as it is (it is over, or out of order): the message says why."""
+
+
+def reinstate_problem(*, session: Session) -> str | None:
+    """Why a cancelled session cannot be put back on as it is, or None."""
+    if session.starts_at <= timezone.now():
+        return str(
+            _("That session's date has passed, so it cannot be put back on. Add a new session instead.")
+        )
+    return session._order_problem()
+
+
+@transaction.atomic
+def reinstate_session(*, session: Session) -> Session:
+    """Put a cancelled session back on (undo the cancelling): it rejoins the numbering and the people
+    told about it hear it is on again. Raises CannotReinstate when it is over or out of order."""
+    before = facts_before(session)
+    if before is None or not before.cancelled:
+        return session
+    session.cancelled_at = None
+    if problem := reinstate_problem(session=session):
+        raise CannotReinstate(problem)
+    session.save(update_fields=["cancelled_at"])
+    renumber_sessions(programme=session.programme)
+    session.refresh_from_db(fields=["order"])
+    changes.record(session=session, before=before)
     return session
 
 

@@ -1,19 +1,21 @@
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, FormView, TemplateView, UpdateView
 from rules.contrib.views import PermissionRequiredMixin
 
 from core.permissions import object_permission_required
 
-from . import services
+from . import changes, services
+from .changes import Facts
 from .forms import (
     ChecklistFormSet,
     OrganisationForm,
@@ -24,6 +26,7 @@ from .forms import (
 )
 from .mixins import ProgrammeMixin, SessionMixin, get_session_programme
 from .models import ChecklistItem, Neighbourhood, Organisation, Programme, Session, Venue
+from .templatetags.friendly import clock
 
 UPCOMING_SESSIONS_SHOWN = 6
 
@@ -282,24 +285,121 @@ class SessionCreateView(ProgrammeMixin, CreateView):
         return super().get_context_data(cancel_url=self.programme.get_absolute_url(), **kwargs)
 
 
+def what_changes(before: Facts, after: Facts) -> list[tuple[str, str, str]]:
+    """(what, was, becomes) for each fact of a session that differs, in words, for the confirmation."""
+    venues = Venue.objects.in_bulk([pk for pk in (before.venue_id, after.venue_id) if pk])
+
+    def place(facts: Facts) -> str:
+        return venues[facts.venue_id].name if facts.venue_id in venues else _("to be decided")
+
+    def times(facts: Facts) -> str:
+        return f"{clock(facts.start_time)} to {clock(facts.end_time)}"
+
+    lines = []
+    if before.cancelled != after.cancelled:
+        lines.append(
+            (
+                _("Status"),
+                _("cancelled") if before.cancelled else _("on"),
+                _("cancelled") if after.cancelled else _("on"),
+            )
+        )
+    if before.date != after.date:
+        lines.append((_("Date"), date_format(before.date, "l j F Y"), date_format(after.date, "l j F Y")))
+    if (before.start_time, before.end_time) != (after.start_time, after.end_time):
+        lines.append((_("Times"), times(before), times(after)))
+    if before.venue_id != after.venue_id:
+        lines.append((_("Place"), place(before), place(after)))
+    return lines
+
+
+def change_page(
+    request: HttpRequest, *, session: Session, before: Facts, after: Facts, tellings: list, **context
+) -> HttpResponse:
+    """The page that says what will change, who will be told, by which channel and what they will read,
+    before the change is made."""
+    return render(
+        request,
+        "events/session_change_confirm.html",
+        {
+            "session": session,
+            "programme": session.programme,
+            "tellings": tellings,
+            "changes": what_changes(before, after),
+            **context,
+        },
+    )
+
+
+def ask_first(request: HttpRequest, *, session: Session, cancelled: bool, action: str) -> HttpResponse:
+    """The confirmation before cancelling a session or putting it back on."""
+    before = Facts.of(session)
+    after = dataclasses.replace(before, cancelled=cancelled)
+    tellings = changes.preview(session=session, before=before, after=after)
+    return change_page(request, session=session, before=before, after=after, tellings=tellings, action=action)
+
+
 class SessionUpdateView(SessionMixin, UpdateView):
+    """Edit a session. A change to its date, times or place that people were told about is shown first
+    (who will be told, by which channel, what they will read) and made once the facilitator confirms."""
+
     permission_required = "events.change_programme"
     form_class = SessionForm
     template_name = "events/session_form.html"
 
     def form_valid(self, form):
+        session = form.instance
+        if "back" in self.request.POST:  # from the confirmation: the form again, as they left it
+            return self.render_to_response(self.get_context_data(form=form))
+        if "confirmed" not in self.request.POST:
+            before, after = Facts.of(Session.objects.get(pk=session.pk)), Facts.of(session)
+            if tellings := changes.preview(session=session, before=before, after=after):
+                return change_page(
+                    self.request, session=session, before=before, after=after, tellings=tellings, form=form
+                )
         session = services.save_session(session=form.save(commit=False), artists=form.cleaned_data["artists"])
         messages.success(
             self.request, _("Saved the changes to session %(order)s.") % {"order": session.order}
         )
+        if "confirmed" in self.request.POST:  # people will be told: the session's page says when
+            return redirect("events:session_update", session.pk)
         return redirect(session.programme)
 
 
-@require_POST
 @object_permission_required("events.change_programme", get_session_programme)
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = services.cancel_session(session=get_object_or_404(Session, pk=pk))
+    """Cancel a session, after a confirmation that says who will be told. It can be undone (reinstated)."""
+    session = get_object_or_404(Session.objects.select_related("programme"), pk=pk)
+    if session.is_cancelled:
+        return redirect("events:session_update", session.pk)
+    if request.method != "POST":
+        return ask_first(request, session=session, cancelled=True, action="cancel")
+    session = services.cancel_session(session=session)
     messages.success(
-        request, _("The session on %(date)s is cancelled.") % {"date": date_format(session.date, "l j F")}
+        request,
+        _("The session on %(date)s is cancelled. If that was a mistake, you can put it back on below.")
+        % {"date": date_format(session.date, "l j F")},
     )
-    return redirect(session.programme)
+    return redirect("events:session_update", session.pk)
+
+
+@object_permission_required("events.change_programme", get_session_programme)
+def session_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a cancelled session back on (undo the cancelling), after the same confirmation."""
+    session = get_object_or_404(Session.objects.select_related("programme"), pk=pk)
+    if not session.is_cancelled:
+        return redirect("events:session_update", session.pk)
+    if problem := services.reinstate_problem(session=session):
+        messages.error(request, problem)
+        return redirect("events:session_update", session.pk)
+    if request.method != "POST":
+        return ask_first(request, session=session, cancelled=False, action="reinstate")
+    try:
+        session = services.reinstate_session(session=session)
+    except services.CannotReinstate as problem:
+        messages.error(request, str(problem))
+        return redirect("events:session_update", session.pk)
+    messages.success(
+        request, _("The session on %(date)s is back on.") % {"date": date_format(session.date, "l j F")}
+    )
+    return redirect("events:session_update", session.pk)

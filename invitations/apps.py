@@ -10,6 +10,8 @@ class InvitationsConfig(AppConfig):
         # Register this app's Celery tasks in every process, so services can enqueue them by name
         # (core.queue) without importing them.
         from . import tasks  # noqa: F401
+        from .services.changes import register_listener
         from .services.kinds import register_kinds
 
         register_kinds()
+        register_listener()

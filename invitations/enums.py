@@ -31,6 +31,7 @@ class MessageKind(models.TextChoices):
     REMINDER = "reminder", _("Session reminder")
     NUDGE = "nudge", _("Gentle nudge")
     CONFIRMATION = "confirmation", _("Reply confirmation")
+    CHANGE = "change", _("Change notice")
 
 
 # The kinds computed from the sessions by the schedule; confirmations are added when someone replies.
@@ -41,6 +42,12 @@ class Answer(models.TextChoices):
     YES = "yes", _("Coming")
     NO = "no", _("Can't come")
     MAYBE = "maybe", _("Not sure yet")
+    # Not an answer anyone gives: what "Coming" becomes when the session moves, until they answer again.
+    CHANGED = "changed", _("Not sure yet (date changed)")
+
+
+# The answers a person chooses from (the reply page, the slip, staff taking a reply).
+GIVEN_ANSWERS = (Answer.YES, Answer.NO, Answer.MAYBE)
 
 
 class ReplySource(models.TextChoices):
@@ -89,5 +96,12 @@ LANGUAGES = [
 LetterState = JobState
 
 
-# The kinds of message a letter can carry: an invitation, or a reminder of one session.
-LETTER_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER)
+# The kinds of message a letter can carry: an invitation, a reminder of one session, or a change to one.
+LETTER_KINDS = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.CHANGE)
+
+
+class ChangeState(models.TextChoices):
+    WAITING = "waiting", _("Waiting, in case more changes follow")
+    TOLD = "told", _("Told")
+    # Changed back before anyone was told, or nobody to tell: nothing was sent.
+    WITHDRAWN = "withdrawn", _("Nothing to tell")

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Iterable
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,8 +13,18 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Organisation, Programme, Session
 
-from .enums import LANGUAGES, Answer, Category, Channel, MessageKind, ReplySource, StaffRole
-from .models import MAX_CHILDREN, MAX_EXTRA_PLACES, Reply
+from .enums import (
+    GIVEN_ANSWERS,
+    LANGUAGES,
+    Answer,
+    Category,
+    ChangeState,
+    Channel,
+    MessageKind,
+    ReplySource,
+    StaffRole,
+)
+from .models import MAX_CHILDREN, MAX_EXTRA_PLACES, Reply, SessionChange
 from .questions import HINTS, QUESTIONS
 from .services import csv_import, invitees
 from .services.replies import REPLY_DETAILS, parse_ages
@@ -178,37 +189,71 @@ INVITATION_LETTER = "invitation"
 
 class LetterRequestForm(forms.Form):
     """Which school's letters to make (one of the programme's schools; whether this user may print for it
-    is the rule invitations.print_letters), and which letter: the invitation, or a reminder of a session
-    still to come (``reminder-<session pk>``). No letter chosen means the invitation."""
+    is the rule invitations.print_letters), and which letter: the invitation, a reminder of a session
+    still to come (``reminder-<session pk>``), or the letter about a change to a session
+    (``change-<change pk>``, one of ``changes``: the programme's told changes still worth printing,
+    services.letters.letter_changes). No letter chosen means the invitation."""
 
     school = forms.ModelChoiceField(queryset=Organisation.objects.none())
-    letter = forms.ChoiceField(
-        required=False,
-        error_messages={"invalid_choice": _("That session has already happened or was cancelled.")},
-    )
+    letter = forms.CharField(required=False, max_length=40)
 
-    def __init__(self, *args, programme: Programme, sessions: list[Session], **kwargs):
+    def __init__(
+        self,
+        *args,
+        programme: Programme,
+        sessions: list[Session],
+        changes: Iterable[SessionChange] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.programme = programme
         self.fields["school"].queryset = programme.schools.all()
         self.reminders = {f"reminder-{session.pk}": session for session in sessions}
-        self.fields["letter"].choices = [
-            (INVITATION_LETTER, _("The invitation")),
-            *((key, session_label(session)) for key, session in self.reminders.items()),
-        ]
+        self.changes = {f"change-{change.pk}": change for change in changes}
 
     def clean_letter(self) -> str:
-        return self.cleaned_data["letter"] or INVITATION_LETTER
+        letter = self.cleaned_data["letter"] or INVITATION_LETTER
+        if letter == INVITATION_LETTER or letter in self.reminders or letter in self.changes:
+            return letter
+        if letter.startswith("reminder-"):
+            raise ValidationError(_("That session has already happened or was cancelled."), code="session")
+        if letter.startswith("change-"):
+            raise ValidationError(self._change_problem(letter), code="change")
+        raise ValidationError(_("Please choose which letter to make."), code="invalid_choice")
 
-    def kind(self) -> str:
-        return (
-            MessageKind.INVITATION
-            if self.cleaned_data["letter"] == INVITATION_LETTER
-            else MessageKind.REMINDER
+    def _change_problem(self, letter: str) -> str:
+        """Why ``change-<pk>`` is not one of the changes offered: no longer current, or not ours at all."""
+        number = re.fullmatch(r"change-(\d{1,18})", letter)
+        told = number is not None and (
+            SessionChange.objects.filter(
+                pk=int(number.group(1)), session__programme=self.programme, state=ChangeState.TOLD
+            ).exists()
+        )
+        if told:
+            return str(
+                _(
+                    "The letters about that change are no longer needed: the session has changed again "
+                    "since (make the letters about the newest change instead), or its day has passed."
+                )
+            )
+        return str(
+            _("We could not find that change to one of this programme's sessions. Please choose again below.")
         )
 
+    def kind(self) -> str:
+        letter = self.cleaned_data["letter"]
+        if letter in self.changes:
+            return MessageKind.CHANGE
+        return MessageKind.INVITATION if letter == INVITATION_LETTER else MessageKind.REMINDER
+
     def session(self) -> Session | None:
-        """The session a reminder is about (None for the invitation)."""
-        return self.reminders.get(self.cleaned_data["letter"])
+        """The session a reminder or a change is about (None for the invitation)."""
+        change = self.change()
+        return change.session if change is not None else self.reminders.get(self.cleaned_data["letter"])
+
+    def change(self) -> SessionChange | None:
+        """The change a change letter is about (None for the other letters)."""
+        return self.changes.get(self.cleaned_data["letter"])
 
 
 # --- Replies: the parent's own form, and the one staff fill in from a reply slip or a phone call ---------
@@ -345,6 +390,12 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, sessions: list[Session], reply: Reply | None = None, **kwargs):
         if reply is not None:
             kwargs["initial"] = {**self.initial_from(reply), **(kwargs.get("initial") or {})}
+        # Sessions that moved after this person said they were coming: the page asks them again.
+        self.moved = (
+            {a.session_id for a in reply.answers.all() if a.answer == Answer.CHANGED}
+            if reply is not None
+            else set()
+        )
         super().__init__(*args, **kwargs)
         for name, label in self.labels.items():
             self.fields[name].label = label
@@ -356,7 +407,7 @@ class ReplyForm(forms.Form):
         for session in sessions:
             self.fields[self.answer_field(session)] = forms.ChoiceField(
                 label=session_label(session),
-                choices=Answer.choices,
+                choices=[(answer.value, answer.label) for answer in GIVEN_ANSWERS],
                 widget=forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"}),
                 required=not self.everything,
                 error_messages={
@@ -376,7 +427,9 @@ class ReplyForm(forms.Form):
         initial = {name: getattr(reply, name) for name in REPLY_DETAILS}
         initial["interpreter"] = bool(reply.interpreter_language)
         for answer in reply.answers.all():
-            initial[f"session_{answer.session_id}"] = answer.answer
+            # "Coming" to a session that has moved since is asked again: no answer is chosen for them.
+            if answer.answer != Answer.CHANGED:
+                initial[f"session_{answer.session_id}"] = answer.answer
         return initial
 
     def clean_childcare_children(self) -> int:
@@ -432,9 +485,12 @@ class ReplyForm(forms.Form):
 
     # --- What the template and the view need -----------------------------------------------------------
 
-    def session_fields(self) -> list[tuple[Session, forms.BoundField, list[tuple[str, str, str, bool]]]]:
-        """Each session, its field, and its answers as (id, value, label, chosen) for the template to write
-        as buttons: much quicker than rendering each radio input through the widget's templates."""
+    def session_fields(
+        self,
+    ) -> list[tuple[Session, forms.BoundField, list[tuple[str, str, str, bool]], bool]]:
+        """Each session, its field, its answers as (id, value, label, chosen) for the template to write
+        as buttons (much quicker than rendering each radio input through the widget's templates), and
+        whether it moved since they said they were coming."""
         rows = []
         for session in self.sessions:
             bound = self[self.answer_field(session)]
@@ -443,7 +499,7 @@ class ReplyForm(forms.Form):
                 (f"{bound.auto_id}_{index}", value, label, value == current)
                 for index, (value, label) in enumerate(bound.field.choices)
             ]
-            rows.append((session, bound, options))
+            rows.append((session, bound, options, session.pk in self.moved))
         return rows
 
     def detail_fields(self) -> list[forms.BoundField]:
@@ -452,7 +508,7 @@ class ReplyForm(forms.Form):
     def error_summary(self) -> list[tuple[str, str]]:
         """Each problem with the id of the field it is beside, in the order of the page."""
         summary = []
-        for _session, bound, _options in self.session_fields():
+        for _session, bound, _options, _moved in self.session_fields():
             for error in bound.errors:
                 summary.append((f"{bound.auto_id}_0", error))
         for bound in self.detail_fields():

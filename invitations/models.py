@@ -10,13 +10,15 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.jobs import PdfJob
-from events.models import Neighbourhood, Organisation, Programme, Session
+from events.changes import Facts
+from events.models import Neighbourhood, Organisation, Programme, Session, Venue
 
 from .enums import (
     GROUP_OF_CATEGORY,
     LANGUAGES,
     Answer,
     Category,
+    ChangeState,
     Channel,
     MessageKind,
     ReplySource,
@@ -258,6 +260,10 @@ class LetterBatch(PdfJob):
     school = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="letter_batches")
     kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.INVITATION)
     session = models.ForeignKey(Session, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Change letters: the change they tell of (and ``session`` is its session).
+    change = models.ForeignKey(
+        "SessionChange", on_delete=models.CASCADE, null=True, blank=True, related_name="letter_batches"
+    )
     pages_done = models.PositiveIntegerField(default=0)
     pages_total = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to=letter_upload_to, blank=True)
@@ -267,3 +273,72 @@ class LetterBatch(PdfJob):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} letters for {self.school} ({self.get_state_display()})"
+
+
+class SessionChange(models.Model):
+    """A change to a session's date, times or place, its cancelling or reinstating, that people who had
+    been told about it are to hear of (services.changes).
+
+    It waits a little (CHANGE_NOTICE_WAIT_SECONDS) while the facilitator may still be editing: further
+    edits fold into it, and one changed back to what people were told is withdrawn. When it is told, its
+    notices are made (rows of the outbox with this change as their topic) and what it said is kept, so a
+    notice sent later (a retry) says the same."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="changes")
+    state = models.CharField(max_length=10, choices=ChangeState.choices, default=ChangeState.WAITING)
+    # What people had been told.
+    was_date = models.DateField()
+    was_start_time = models.TimeField()
+    was_end_time = models.TimeField()
+    was_venue = models.ForeignKey(Venue, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    was_cancelled = models.BooleanField(default=False)
+    # What they were told it became (set when told).
+    new_date = models.DateField(null=True, blank=True)
+    new_start_time = models.TimeField(null=True, blank=True)
+    new_end_time = models.TimeField(null=True, blank=True)
+    new_venue = models.ForeignKey(Venue, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    new_cancelled = models.BooleanField(null=True, blank=True)
+    made_at = models.DateTimeField(auto_now_add=True)
+    tell_at = models.DateTimeField()
+    told_at = models.DateTimeField(null=True, blank=True)
+    # Its notices in the outbox (core.models.Message with this change as their topic).
+    messages = GenericRelation(
+        "core.Message",
+        content_type_field="topic_type",
+        object_id_field="topic_id",
+        related_query_name="session_change",
+    )
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(state="waiting"), name="one_waiting_change_per_session"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.get_state_display()}"
+
+    @property
+    def before(self) -> Facts:
+        return Facts(
+            date=self.was_date,
+            start_time=self.was_start_time,
+            end_time=self.was_end_time,
+            venue_id=self.was_venue_id,
+            cancelled=self.was_cancelled,
+        )
+
+    @property
+    def after(self) -> Facts | None:
+        """What people were told it became; None until told."""
+        if self.new_date is None or self.new_start_time is None or self.new_end_time is None:
+            return None
+        return Facts(
+            date=self.new_date,
+            start_time=self.new_start_time,
+            end_time=self.new_end_time,
+            venue_id=self.new_venue_id,
+            cancelled=bool(self.new_cancelled),
+        )

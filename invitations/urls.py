@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import codes, letters, lists, mailbox, reply, sheets, wording
+from .views import changes, codes, letters, lists, mailbox, reply, sheets, wording
 
 app_name = "invitations"
 
@@ -54,6 +54,7 @@ urlpatterns = [
         letters.letter_one,
         name="letter_one",
     ),
+    path("changes/<int:pk>/tell/", changes.tell_change, name="tell_change"),
     path("mailbox/", mailbox.mailbox, name="mailbox"),
     path("mailbox/<str:name>/", mailbox.mailbox_message, name="mailbox_message"),
 ]

@@ -42,6 +42,33 @@ def _with_logo(world):
     return {"pk": world.school.pk}
 
 
+def _cancelled_session(world):
+    """The programme's last session, cancelled (to be put back on)."""
+    from events.services import cancel_session
+
+    session = world.programme.sessions.order_by("order").last()
+    cancel_session(session=session)
+    return {"pk": session.pk}
+
+
+def _waiting_change(world):
+    """A change to the programme's first session, waiting to be told."""
+    from django.utils import timezone
+
+    from invitations.models import SessionChange
+
+    session = world.session
+    change = SessionChange.objects.create(
+        session=session,
+        was_date=session.date,
+        was_start_time=session.start_time,
+        was_end_time=session.end_time,
+        was_venue=session.venue,
+        tell_at=timezone.now(),
+    )
+    return {"pk": change.pk}
+
+
 def _reply_token(world):
     """A reply link for an invitation to the world's programme: it works for anyone who holds it."""
     from invitations.services.emails import issue_reply_link
@@ -105,9 +132,18 @@ ROUTES = [
         expect={**FACILITATORS, "coordinator": OK, "artist": OK},
     ),
     Route("events:session_update", lambda w: {"pk": w.session.pk}, expect=FACILITATORS),
+    Route("events:session_cancel", lambda w: {"pk": w.session.pk}, expect=FACILITATORS),
     Route(
         "events:session_cancel",
         lambda w: {"pk": w.session.pk},
+        method="post",
+        expect={"facilitator": REDIRECT, "admin": REDIRECT},
+        page=False,
+    ),
+    Route("events:session_reinstate", _cancelled_session, expect=FACILITATORS),
+    Route(
+        "events:session_reinstate",
+        _cancelled_session,
         method="post",
         expect={"facilitator": REDIRECT, "admin": REDIRECT},
         page=False,
@@ -133,6 +169,13 @@ ROUTES += [
     Route(
         "invitations:invite_groups",
         lambda w: {"pk": w.programme.pk},
+        method="post",
+        expect={"facilitator": REDIRECT, "admin": REDIRECT},
+        page=False,
+    ),
+    Route(
+        "invitations:tell_change",
+        _waiting_change,
         method="post",
         expect={"facilitator": REDIRECT, "admin": REDIRECT},
         page=False,

@@ -16,8 +16,9 @@ from core.models import Message
 from events.enums import ProgrammeStatus
 from events.models import Session
 
-from ..enums import Answer, MessageKind
+from ..enums import Answer, ChangeState, MessageKind
 from ..models import Invitation
+from .changes import build_notice, tell_due_changes
 from .emails import build_message
 from .schedule import sync_all_schedules
 
@@ -48,6 +49,9 @@ def still_wanted(message: Message, now: datetime) -> bool:
         )
     if message.kind == MessageKind.CONFIRMATION:
         return reply is not None and reply.version == message.version
+    if message.kind == MessageKind.CHANGE:
+        # Told once, as it was told (SessionChange keeps what it said): only opting out stops it.
+        return True
     if message.topic_id:
         session = (
             Session.objects.filter(pk=message.topic_id).only("date", "start_time", "cancelled_at").first()
@@ -60,16 +64,24 @@ def still_wanted(message: Message, now: datetime) -> bool:
 
 
 def _build(message: Message, shared: dict[Any, Any]) -> EmailMessage:
+    if message.kind == MessageKind.CHANGE:
+        return build_notice(message=message)
     return build_message(message=message, shared=shared)
 
 
 def _prepare(now: datetime) -> None:
+    # Changes first: telling one brings its programme's schedule in line (a notice stands in for a
+    # reminder that was due), and the reminders it replaces must not go in this same run.
+    tell_due_changes(now=now)
     sync_all_schedules()
 
 
 def register_kinds() -> None:
     # Only open programmes send; a programme being planned keeps its rows waiting, unclaimed.
     open_programme = Q(invitation__programme__status=ProgrammeStatus.OPEN)
+    # A reminder about a session with a change waiting to be told waits for it: the notice may stand in
+    # for it, and a reminder must never arrive with one date and the notice after it with another.
+    no_change_waiting = ~Q(session__changes__state=ChangeState.WAITING)
     register(
         *(
             Kind(
@@ -77,7 +89,7 @@ def register_kinds() -> None:
                 label=kind.label,
                 build=_build,
                 still_wanted=still_wanted,
-                ready=open_programme,
+                ready=open_programme & no_change_waiting if kind == MessageKind.REMINDER else open_programme,
                 prepare=_prepare,
             )
             for kind in MessageKind

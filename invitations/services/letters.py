@@ -1,33 +1,43 @@
 """Printed letters for parents reached through school: the reply codes on their slips, one HTML page per
 person, the PDF made from it by WeasyPrint (fetching only our own static and media files), and the
-batches a school coordinator asks for and downloads."""
+batches a school coordinator asks for and downloads.
+
+Three letters: the invitation, a reminder of one session, and a change to one session (services.changes:
+a told change's notices by letter wait in the outbox, "scheduled", for the school). A change batch prints
+the school's people whose change letter is still to print; downloading it marks those rows printed
+(mark_printed), so the letters page and the invitation list then say so (services.status)."""
 
 import base64
 import hashlib
 import io
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import jobs
+from core.mail import render_plain
+from core.models import Message
 from core.pdf import qr_svg, render_pdf, url_fetcher  # noqa: F401 (tests use them from here)
 from core.queue import enqueue
 from core.users import User
 from events.models import Organisation, Programme, Session
-from events.services import Contact, parent_contact
+from events.services import Contact, parent_contact, signing_name
 
-from ..enums import Channel, LetterState, MessageKind
-from ..models import Invitation, LetterBatch, LetterWording
+from ..enums import LETTER_KINDS, Answer, Channel, LetterState, MessageKind, MessageState
+from ..models import Invitation, LetterBatch, LetterWording, SessionAnswer, SessionChange
 from ..questions import HINTS, QUESTIONS
+from .changes import describe, notice_context
 from .emails import issue_reply_link
+from .status import current_changes, unprinted_change_letters
 from .wording import default_letter_text
 
 # No characters that are easily confused when read aloud or typed from paper: no 0/O, 1/I/L, 2/Z, 5/S,
@@ -94,6 +104,22 @@ def letter_invitations(*, programme: Programme, school: Organisation) -> QuerySe
     )
 
 
+def change_letter_invitations(*, change: SessionChange, school: Organisation) -> QuerySet[Invitation]:
+    """The school's people whose letter about ``change`` is still to print: its row in the outbox is still
+    "scheduled" (downloading their batch marks it printed) and they still want to hear. These, not the
+    school's whole letter list: the change was told to those who had heard of the programme, each once."""
+    rows = unprinted_change_letters().filter(session_change=change)
+    return (
+        Invitation.objects.filter(
+            pk__in=rows.values("recipient_id"),
+            programme=change.session.programme_id,
+            invitee__organisation=school,
+        )
+        .select_related("invitee", "invitee__organisation")
+        .order_by("invitee__name", "pk")
+    )
+
+
 def letter_schools(*, programme: Programme, user: User) -> list[Organisation]:
     """The participating schools whose letters this user may print: all of them for the programme's
     facilitators, only their own for a school coordinator."""
@@ -141,9 +167,13 @@ def fingerprint(
     school: Organisation,
     kind: str,
     contact: Contact | None = None,
+    change: SessionChange | None = None,
+    notes: dict[int, str] | None = None,
 ) -> str:
-    """A sha256 of everything a batch prints: when any of it changes, the PDF is out of date."""
-    data = {
+    """A sha256 of everything a batch prints: when any of it changes, the PDF is out of date. A change
+    letter adds the change and each person's own line (what they had answered): a new change, or a new
+    answer, makes a new PDF."""
+    data: dict[str, object] = {
         "kind": str(kind),
         "words": words,
         "people": [[i.pk, i.invitee.name, i.reply_code] for i in invitations],
@@ -165,6 +195,9 @@ def fingerprint(
         "school": [school.name, school.logo.name if school.logo else ""],
         "contact": [contact.name, contact.phone, contact.email, contact.place] if contact else None,
     }
+    if change is not None:  # only then, so the fingerprints of other letters stay as they were
+        data["change"] = change.pk
+        data["notes"] = [(notes or {}).get(i.pk, "") for i in invitations]
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -193,10 +226,109 @@ class Letter:
     code: str
     reply_url: str
     qr: str
+    note: str = ""  # a change letter's line to this person, from what they had answered
 
     @property
     def name(self) -> str:
         return self.invitation.invitee.name
+
+
+# Change letters ---------------------------------------------------------------------------------------
+
+
+def told_change(change: SessionChange | None) -> SessionChange:
+    """The change a change letter is about; ValueError if there is none or it has not been told."""
+    if change is None or change.after is None:
+        raise ValueError("A change letter is about one change that was told.")
+    return change
+
+
+def change_headline(*, change: SessionChange) -> str:
+    """What changed, in one line: the change email's subject ("New date: the get-together on 8 January is
+    now on Thursday 15 January"), for the letter's heading and the letters page."""
+    after = told_change(change).after
+    assert after is not None  # told_change
+    return " ".join(
+        render_plain("emails/change_subject.txt", describe(before=change.before, after=after)).split()
+    )
+
+
+@dataclass
+class ChangeText:
+    """What every letter about one change says alike."""
+
+    headline: str
+    context: dict  # services.changes.notice_context without the person: was/now, flags, others…
+    sessions: list[Session]  # the slip's: the session, or for a cancelled one the others going ahead
+    closing: str
+
+    @property
+    def venues(self) -> list:
+        if self.context["cancelled"]:
+            return sorted({s.venue for s in self.sessions if s.venue}, key=lambda venue: venue.name)
+        venue = self.context["now"]["venue"]
+        return [venue] if venue else []
+
+
+def change_text(*, change: SessionChange, invitation: Invitation) -> ChangeText:
+    """The shared words of a change letter: the change email's (services.changes.notice_context, here
+    without anything of ``invitation``'s, which it only needs to be called)."""
+    after = told_change(change).after
+    assert after is not None  # told_change
+    session = change.session
+    facts = describe(before=change.before, after=after)
+    context = notice_context(invitation=invitation, session=session, facts=facts, answer="", reply_url="")
+    for personal in ("invitee", "said_coming", "said_no", "reply_url", "unsubscribe_url"):
+        context.pop(personal, None)
+    name = signing_name(programme=session.programme)
+    return ChangeText(
+        headline=change_headline(change=change),
+        context=context,
+        sessions=list(context["others"]) if facts["cancelled"] else [session],
+        closing=(
+            _("With warm wishes, %(name)s") % {"name": name}
+            if name
+            else _("With warm wishes, the Better Together team")
+        ),
+    )
+
+
+def change_notes(*, change: SessionChange, invitations: list[Invitation]) -> dict[int, str]:
+    """Each person's own line in a change letter, by invitation id: the change email's, from what they had
+    answered for the session ("You told us you were coming. Can you still come?"). One query."""
+    after = told_change(change).after
+    assert after is not None  # told_change
+    before = change.before
+    moved = before.moved(after)
+    reinstated = before.cancelled and not after.cancelled
+    cancelled = after.cancelled and not before.cancelled
+    answers = dict(
+        SessionAnswer.objects.filter(
+            session=change.session_id, reply__invitation__in=[i.pk for i in invitations]
+        ).values_list("reply__invitation_id", "answer")
+    )
+    notes = {}
+    for invitation in invitations:
+        answer = answers.get(invitation.pk, "")
+        if cancelled:
+            note = _(
+                "If you have any questions, or want to change your answers, you can tell us on the slip "
+                "below."
+            )
+        elif answer == Answer.NO and moved:
+            note = _(
+                "You told us you couldn't come before. If the new time suits you better, you would be very "
+                "welcome: you can change your answer on the slip below."
+            )
+        elif answer in (Answer.YES, Answer.CHANGED) and (moved or reinstated):
+            note = _(
+                "You told us you were coming. Can you still come? Please tell us on the slip below, it "
+                "only takes a minute."
+            )
+        else:
+            note = _("You can tell us whether you can come, or change your answer, on the slip below.")
+        notes[invitation.pk] = note
+    return notes
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -212,9 +344,19 @@ def render_letters_html(
     session: Session | None = None,
     words: str | None = None,
     sessions: list[Session] | None = None,
+    change: SessionChange | None = None,
 ) -> str:
     """One HTML document with one A4 page per invitation. Issues a fresh reply link (token) for each
-    person and gives anyone without one a reply code; everything typed by people is escaped."""
+    person and gives anyone without one a reply code; everything typed by people is escaped. A change
+    letter (``kind`` CHANGE) says what ``change`` told, with a line for each person (change_notes)."""
+    told: ChangeText | None = None
+    notes: dict[int, str] = {}
+    if kind == MessageKind.CHANGE:
+        if not invitations:
+            raise ValueError("A change letter is to someone.")
+        told = change_text(change=told_change(change), invitation=invitations[0])
+        notes = change_notes(change=told_change(change), invitations=invitations)
+        sessions, words = told.sessions, ""
     if sessions is None:
         sessions = letter_sessions(programme=programme, kind=kind, session=session)
     if words is None:
@@ -230,14 +372,23 @@ def render_letters_html(
             reply_url, _unsubscribe = issue_reply_link(invitation=invitation)
             letters.append(
                 Letter(
-                    invitation=invitation, code=grouped_code(code), reply_url=reply_url, qr=qr_svg(reply_url)
+                    invitation=invitation,
+                    code=grouped_code(code),
+                    reply_url=reply_url,
+                    qr=qr_svg(reply_url),
+                    note=notes.get(invitation.pk, ""),
                 )
             )
     shared = {
         "paragraphs": _paragraphs(words),
         "sessions": sessions,
-        "venues": sorted({s.venue for s in sessions if s.venue}, key=lambda venue: venue.name),
+        "venues": told.venues
+        if told
+        else sorted({s.venue for s in sessions if s.venue}, key=lambda venue: venue.name),
         "is_reminder": kind == MessageKind.REMINDER,
+        "is_change": told is not None,
+        "headline": told.headline if told else "",
+        "closing": told.closing if told else "",
         "childcare": any(s.childcare for s in sessions),
         "contact": parent_contact(programme=programme, organisation=school),
         # The slip asks what the reply page asks, in the same words.
@@ -247,7 +398,9 @@ def render_letters_html(
     # What every letter says alike is rendered once, not once a page.
     context = {
         **shared,
-        "body": render_to_string("letters/_body.html", shared),
+        "body": render_to_string("letters/_change.html", {**shared, **told.context})
+        if told
+        else render_to_string("letters/_body.html", shared),
         "reply": render_to_string("letters/_reply.html", shared),
         "slip": render_to_string("letters/_slip.html", shared),
         "school": school,
@@ -264,13 +417,15 @@ SIZES = ("", "long", "longer")
 
 def fitting_size(context: dict, letters: list[Letter]) -> str:
     """The largest type (SIZES) at which a letter fits one A4 page, tried on the letter to the person
-    with the longest name; the smallest if none does. Long words, many sessions or venues, a long
-    school name or a long contact all take room, so the page itself is measured (one trial PDF per size
-    tried). No side effects: the trial letter uses no one's token."""
+    with the longest name (and own line: a change letter's note); the smallest if none does. Long words,
+    many sessions or venues, a long school name or a long contact all take room, so the page itself is
+    measured (one trial PDF per size tried). No side effects: the trial letter uses no one's token."""
     if not letters:
         return SIZES[0]
-    longest = max(letters, key=lambda letter: len(letter.name))
-    trial = Letter(invitation=longest.invitation, code=longest.code, reply_url="", qr=longest.qr)
+    longest = max(letters, key=lambda letter: len(letter.name) + len(letter.note))
+    trial = Letter(
+        invitation=longest.invitation, code=longest.code, reply_url="", qr=longest.qr, note=longest.note
+    )
     for size in SIZES[:-1]:
         html = render_to_string("letters/letters.html", {**context, "letters": [trial], "size": size})
         if _page_count(render_pdf(html)) == 1:
@@ -295,8 +450,17 @@ class Prepared:
     fingerprint: str
 
 
-def prepare(*, programme: Programme, school: Organisation, kind: str, session: Session | None) -> Prepared:
+def prepare(
+    *,
+    programme: Programme,
+    school: Organisation,
+    kind: str,
+    session: Session | None,
+    change: SessionChange | None = None,
+) -> Prepared:
     """Everything a batch prints, with reply codes given to anyone without one, and its fingerprint."""
+    if kind == MessageKind.CHANGE:
+        return _prepare_change(programme=programme, school=school, change=told_change(change))
     invitations = list(letter_invitations(programme=programme, school=school))
     for invitation in invitations:
         ensure_reply_code(invitation)
@@ -321,12 +485,57 @@ def prepare(*, programme: Programme, school: Organisation, kind: str, session: S
     )
 
 
+def _prepare_change(*, programme: Programme, school: Organisation, change: SessionChange) -> Prepared:
+    invitations = list(change_letter_invitations(change=change, school=school))
+    if not invitations:
+        return Prepared(invitations=[], sessions=[], words="", fingerprint="")
+    for invitation in invitations:
+        ensure_reply_code(invitation)
+    told = change_text(change=change, invitation=invitations[0])
+    # The words printed are the rendered change, so anything it says (a venue's address…) is in the hash.
+    words = told.headline + render_to_string("letters/_change.html", told.context) + told.closing
+    return Prepared(
+        invitations=invitations,
+        sessions=told.sessions,
+        words=words,
+        fingerprint=fingerprint(
+            words=words,
+            invitations=invitations,
+            sessions=told.sessions,
+            school=school,
+            kind=MessageKind.CHANGE,
+            contact=parent_contact(programme=programme, organisation=school),
+            change=change,
+            notes=change_notes(change=change, invitations=invitations),
+        ),
+    )
+
+
+def no_change_letters(*, change: SessionChange, school: Organisation) -> str:
+    """Why a school has no letters about a change to print: all printed, or nobody of theirs to tell."""
+    printed = Message.objects.filter(
+        session_change=change,
+        channel=Channel.LETTER,
+        state=MessageState.SENT,
+        invitation__invitee__organisation=school,
+    ).exists()
+    if printed:
+        return _("The letters about this change for %(school)s have all been printed already.") % {
+            "school": school.name
+        }
+    return _(
+        "Nobody from %(school)s is to hear of this change by letter, so there are no letters about it "
+        "to print."
+    ) % {"school": school.name}
+
+
 def request_letters(
     *,
     programme: Programme,
     school: Organisation,
     kind: str = MessageKind.INVITATION,
     session: Session | None = None,
+    change: SessionChange | None = None,
     user: User | None = None,
 ) -> LetterBatch:
     """The batch of letters for a school: the newest one if nothing printed on it has changed and it is
@@ -334,18 +543,31 @@ def request_letters(
     once the transaction commits. A batch still waiting or being made after PDF_JOB_STUCK_AFTER_SECONDS
     (a worker died with it) is given up (failed) and a fresh one made. Requests for one programme are
     taken one at a time (core.jobs.reuse_or_create), so two clicks make one batch. Raises
-    NoLetterInvitees when there is nobody to write to."""
-    if kind not in (MessageKind.INVITATION, MessageKind.REMINDER):
-        raise ValueError(f"Letters are invitations or reminders, not {kind!r}.")
-    prepared = prepare(programme=programme, school=school, kind=kind, session=session)
+    NoLetterInvitees when there is nobody to write to.
+
+    A change letter (``kind`` CHANGE) is about ``change``, a told change to one of the programme's
+    sessions (ValueError otherwise), and prints the school's people whose letter about it is still to
+    print (change_letter_invitations)."""
+    if kind not in LETTER_KINDS:
+        raise ValueError(f"Letters are invitations, reminders or changes, not {kind!r}.")
+    if kind == MessageKind.CHANGE:
+        change = told_change(change)
+        if change.session.programme_id != programme.pk:
+            raise ValueError("That change is to another programme's session.")
+        session = change.session
+    elif change is not None:
+        raise ValueError("Only a change letter is about a change.")
+    prepared = prepare(programme=programme, school=school, kind=kind, session=session, change=change)
     if not prepared.invitations:
+        if change is not None:
+            raise NoLetterInvitees(no_change_letters(change=change, school=school))
         raise NoLetterInvitees(
             _("Nobody from %(school)s is reached by letter yet, so there are no letters to print.")
             % {"school": school.name}
         )
     return jobs.reuse_or_create(
         model=LetterBatch,
-        scope={"programme": programme, "school": school, "kind": kind, "session": session},
+        scope={"programme": programme, "school": school, "kind": kind, "session": session, "change": change},
         fingerprint=prepared.fingerprint,
         lock=programme,
         task_name=RENDER_TASK,
@@ -372,7 +594,11 @@ def render_batch(*, batch: LetterBatch) -> LetterBatch:
         return batch
     try:
         prepared = prepare(
-            programme=batch.programme, school=batch.school, kind=batch.kind, session=batch.session
+            programme=batch.programme,
+            school=batch.school,
+            kind=batch.kind,
+            session=batch.session,
+            change=batch.change,
         )
         total = len(prepared.invitations)
         jobs.while_claimed(job=batch).update(pages_total=total, pages_done=0)
@@ -388,6 +614,7 @@ def render_batch(*, batch: LetterBatch) -> LetterBatch:
                 session=batch.session,
                 words=prepared.words,
                 sessions=prepared.sessions,
+                change=batch.change,
             )
             _store(batch=batch, pdf=render_pdf(html), pages=total)
             batch.refresh_from_db()
@@ -421,6 +648,7 @@ def render_chunk(*, batch: LetterBatch, index: int, count: int, invitation_ids: 
             invitations=invitations,
             kind=batch.kind,
             session=batch.session,
+            change=batch.change,
         )
         pdf = render_pdf(html)
         name = _part_name(batch, index)
@@ -477,6 +705,105 @@ def mark_failed(*, batch: LetterBatch, error: BaseException | None = None) -> No
     jobs.mark_failed(
         job=batch,
         error=_("The letters could not be made. Please try again, or ask the facilitator for help."),
+    )
+
+
+# The letters page's change letters, and printing them -----------------------------------------------------
+
+
+@dataclass
+class ChangeLetters:
+    """One change's letters at one school: who still needs one, and how many were printed, when."""
+
+    change: SessionChange
+    headline: str
+    to_print: list[str] = field(default_factory=list)  # the people's names
+    printed: int = 0
+    printed_at: datetime | None = None  # the latest
+    batch: LetterBatch | None = None  # the latest ready batch, to download again
+
+    @property
+    def choice(self) -> str:
+        """Its value in LetterRequestForm's ``letter``."""
+        return f"change-{self.change.pk}"
+
+
+def letter_changes(*, programme: Programme, today: date | None = None) -> QuerySet[SessionChange]:
+    """The programme's told changes whose letters are still worth printing (services.status), newest
+    first."""
+    return (
+        current_changes(today=today)
+        .filter(session__programme=programme)
+        .select_related("session__programme")
+        .order_by("-told_at", "-pk")
+    )
+
+
+def change_letters(
+    *, programme: Programme, schools: list[Organisation], today: date | None = None
+) -> dict[int, list[ChangeLetters]]:
+    """For each school (by pk), the programme's current changes (letter_changes) that have letters for
+    its people: still to print, or printed. A change no longer current (its day has passed, or the session
+    changed again) is left out, printed or not. Queries: one when there is none, else three and one per
+    current change (its venues, for its headline)."""
+    result: dict[int, list[ChangeLetters]] = {school.pk: [] for school in schools}
+    changes = list(letter_changes(programme=programme, today=today))
+    if not changes or not schools:
+        return result
+    entries = {
+        (school.pk, change.pk): ChangeLetters(change=change, headline=headline)
+        for change, headline in ((change, change_headline(change=change)) for change in changes)
+        for school in schools
+    }
+    rows = (
+        Message.objects.filter(
+            Q(state=MessageState.SCHEDULED, invitation__opted_out_at__isnull=True)
+            | Q(state=MessageState.SENT),
+            session_change__in=changes,
+            channel=Channel.LETTER,
+            invitation__invitee__organisation__in=schools,
+        )
+        .values_list(
+            "topic_id", "state", "sent_at", "invitation__invitee__organisation", "invitation__invitee__name"
+        )
+        .order_by("invitation__invitee__name", "recipient_id")
+    )
+    for change_id, state, sent_at, school_id, name in rows:
+        entry = entries[(school_id, change_id)]
+        if state == MessageState.SCHEDULED:
+            entry.to_print.append(name)
+        else:
+            entry.printed += 1
+            if sent_at and (entry.printed_at is None or sent_at > entry.printed_at):
+                entry.printed_at = sent_at
+    for batch in LetterBatch.objects.filter(
+        change__in=changes, school__in=schools, state=LetterState.READY
+    ).order_by("created_at", "pk"):
+        assert batch.change_id is not None  # filtered on
+        entries[(batch.school_id, batch.change_id)].batch = batch
+    for (school_id, _change_id), entry in entries.items():
+        if entry.to_print or entry.printed:
+            result[school_id].append(entry)
+    return result
+
+
+def mark_printed(*, batch: LetterBatch, now: datetime | None = None) -> int:
+    """A change batch downloaded is printed: its people's letter rows about the change are marked sent
+    (printed) now — with a conditional update, only rows still "scheduled", so downloading again marks
+    nothing and is never an error. Rows made after the batch, email rows and other kinds are never
+    touched. Nothing for other letters (their rows say when a letter was due, not that it was printed).
+    Returns how many were marked."""
+    if batch.kind != MessageKind.CHANGE or batch.change_id is None:
+        return 0
+    return (
+        unprinted_change_letters()
+        .filter(
+            session_change=batch.change_id,
+            invitation__programme=batch.programme_id,
+            invitation__invitee__organisation=batch.school_id,
+            scheduled_for__lte=batch.created_at,
+        )
+        .update(state=MessageState.SENT, sent_at=now or timezone.now())
     )
 
 

@@ -15,7 +15,7 @@ from core.tokens import hash_token
 from core.users import User
 from events.models import Session
 
-from ..enums import Answer, Channel, MessageKind, MessageState, ReplySource
+from ..enums import GIVEN_ANSWERS, Channel, MessageKind, MessageState, ReplySource
 from ..models import Invitation, Reply, ReplyToken, SessionAnswer
 from .schedule import new_message, sync_schedule
 
@@ -101,7 +101,7 @@ def save_reply(
     sessions = list(invitation.programme.sessions.active().only("pk", "date", "end_time"))
     if not set(answers) <= {session.pk for session in sessions}:
         raise ValidationError(_("That answer is for a session that isn't part of this programme."))
-    if any(answer not in Answer.values for answer in answers.values()):
+    if any(answer not in GIVEN_ANSWERS for answer in answers.values()):
         raise ValidationError(_("Please choose coming, can't come or not sure for each session."))
     reply, created = Reply.objects.get_or_create(invitation=invitation)
     if not created:

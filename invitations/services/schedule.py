@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from core.models import Message
@@ -43,14 +43,22 @@ def new_message(
     channel: str,
     scheduled_for: datetime,
     session_id: int | None = None,
+    topic: models.Model | None = None,
     version: int = 0,
 ) -> Message:
-    """An (unsaved) outbox row to one invitee about their invitation, and about one session if given."""
+    """An (unsaved) outbox row to one invitee about their invitation, and about one session (or another
+    ``topic``: a change to a session) if given."""
+    if session_id:
+        topic_type, topic_id = ContentType.objects.get_for_model(Session), session_id
+    elif topic is not None:
+        topic_type, topic_id = ContentType.objects.get_for_model(topic), topic.pk
+    else:
+        topic_type, topic_id = None, None
     return Message(
         recipient_type=ContentType.objects.get_for_model(Invitation),
         recipient_id=invitation_id,
-        topic_type=ContentType.objects.get_for_model(Session) if session_id else None,
-        topic_id=session_id,
+        topic_type=topic_type,
+        topic_id=topic_id,
         kind=kind,
         channel=channel,
         scheduled_for=scheduled_for,
@@ -91,6 +99,29 @@ def came_to_a_session(*, programme: Programme) -> set[int]:
     return set(programme.invitations.filter(attendances__isnull=False).values_list("pk", flat=True))
 
 
+def has_gone(message: Message, *, now: datetime) -> bool:
+    """Sent, or being sent; a letter once it was due (the school was asked to print it then)."""
+    if message.channel == Channel.LETTER:
+        return message.state == MessageState.SCHEDULED and message.scheduled_for <= now
+    return message.state in (MessageState.SENDING, MessageState.SENT)
+
+
+def change_notices_made(*, programme: Programme) -> dict[int, dict[int, datetime]]:
+    """Invitation id → session id → when the latest change notice about that session was made for them
+    (services.changes: a notice's topic is the change, whose session it is)."""
+    made: dict[int, dict[int, datetime]] = {}
+    rows = Message.objects.filter(
+        invitation__programme=programme,
+        kind=MessageKind.CHANGE,
+        state__in=(MessageState.SCHEDULED, MessageState.SENDING, MessageState.SENT),
+    ).values_list("recipient_id", "session_change__session_id", "scheduled_for")
+    for invitation_id, session_id, when in rows:
+        by_session = made.setdefault(invitation_id, {})
+        if session_id not in by_session or when > by_session[session_id]:
+            by_session[session_id] = when
+    return made
+
+
 def plan_for(
     *,
     invitation: Invitation,
@@ -98,12 +129,19 @@ def plan_for(
     sessions: list[Session],
     now: datetime,
     has_come: bool,
+    invitation_gone: bool = False,
+    notified: dict[int, datetime] | None = None,
 ) -> list[Planned]:
     """The messages one invitee should get, each at its ideal time (which may have passed: then it goes
     at the next run). Nothing for someone who opted out, or once every session has started. The
     invitation only to people who have neither replied nor come to a session (``has_come``: see
     came_to_a_session). Reminders go to people coming or not yet decided, never for a session they said
-    they can't come to; the nudge only to people who have not replied and have not come."""
+    they can't come to; the nudge only to people who have not replied and have not come.
+
+    ``invitation_gone``: their invitation has been sent (or its letter was due to be printed).
+    ``notified``: session id → when a change notice about it was made for them (services.changes). A
+    notice made once the session's reminder was due stands in for the reminder: it says all a reminder
+    says, and what changed."""
     if (
         invitation.opted_out_at
         or programme.status == ProgrammeStatus.FINISHED
@@ -126,7 +164,15 @@ def plan_for(
     planned = [Planned(MessageKind.INVITATION, None, invite_at)] if invite else []
     for session in upcoming:
         remind_at = send_time(session.date - timedelta(days=programme.reminder_lead_days))
-        if remind_at > invited_by and (answers or {}).get(session.pk) != Answer.NO:
+        # A reminder already due when they were added (or with an invitation still to go) is left out:
+        # the invitation, or the day itself for someone met there, says it all. Once their invitation
+        # has gone, a session moved into its reminder window is reminded of at the next run.
+        if remind_at <= invited_by and not invitation_gone:
+            continue
+        notice_at = (notified or {}).get(session.pk)
+        if notice_at is not None and notice_at >= remind_at:
+            continue
+        if (answers or {}).get(session.pk) != Answer.NO:
             planned.append(Planned(MessageKind.REMINDER, session.pk, remind_at))
     first = active[0]
     nudge_at = send_time(first.date - timedelta(days=NUDGE_DAYS_BEFORE))
@@ -162,14 +208,18 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
         )
     }
     came = came_to_a_session(programme=programme)
+    notified = change_notices_made(programme=programme)
     wanted: dict[tuple, tuple[Planned, str]] = {}
     for invitation in invitations:
+        sent_invitation = existing.get((invitation.pk, MessageKind.INVITATION, None))
         for planned in plan_for(
             invitation=invitation,
             programme=programme,
             sessions=sessions,
             now=now,
             has_come=invitation.pk in came,
+            invitation_gone=sent_invitation is not None and has_gone(sent_invitation, now=now),
+            notified=notified.get(invitation.pk),
         ):
             wanted[(invitation.pk, planned.kind, planned.session_id)] = (planned, invitation.invitee.channel)
 
@@ -216,7 +266,9 @@ def sync_all_schedules(*, now: datetime | None = None) -> int:
     changed = 0
     running = Programme.objects.exclude(status=ProgrammeStatus.FINISHED).filter(invitations__isnull=False)
     finished_with_rows_left = Programme.objects.filter(
-        status=ProgrammeStatus.FINISHED, invitations__messages__state=MessageState.SCHEDULED
+        status=ProgrammeStatus.FINISHED,
+        invitations__messages__state=MessageState.SCHEDULED,
+        invitations__messages__kind__in=SCHEDULED_KINDS,
     )
     for programme in (running | finished_with_rows_left).distinct():
         changed += sync_schedule(programme=programme, now=now)

@@ -41,6 +41,8 @@ class GroupAnswers:
     no_reply: int  # people
     share: int  # per cent of those coming, rounded
     low: bool  # under a quarter of those coming
+    # places: people who said "Coming" before the session moved and have not answered since
+    date_changed: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class SessionAttendance:
     @property
     def not_sure(self) -> int:
         return sum(group.not_sure for group in self.groups)
+
+    @property
+    def date_changed(self) -> int:
+        return sum(group.date_changed for group in self.groups)
 
     @property
     def cant(self) -> int:
@@ -184,6 +190,8 @@ def attendance(*, programme: Programme) -> Attendance:
             counts[key] = {
                 "coming": people_by_answer[Answer.YES] + brought_by[session.pk, key, Answer.YES],
                 "not_sure": people_by_answer[Answer.MAYBE] + brought_by[session.pk, key, Answer.MAYBE],
+                "date_changed": people_by_answer[Answer.CHANGED]
+                + brought_by[session.pk, key, Answer.CHANGED],
                 "cant": people_by_answer[Answer.NO],
                 "no_reply": invited[key] - sum(people_by_answer.values()),
             }
@@ -230,7 +238,8 @@ def attendance(*, programme: Programme) -> Attendance:
 
 @dataclass(frozen=True)
 class Person:
-    """Someone who said they are coming to a session, or are not sure yet, with their reply."""
+    """Someone who said they are coming to a session, or are not sure yet (perhaps because it moved
+    after they said they were coming), with their reply."""
 
     invitee: Invitee
     reply: Reply
@@ -263,12 +272,12 @@ class Person:
 
 
 def _people(*, session: Session) -> list[Person]:
-    """Everyone who said yes or "not sure" to this session (including anyone who has since asked us to
+    """Everyone who said yes or "not sure" to this session, or said yes before it moved (including anyone who has since asked us to
     stop messages: they may still come). One query."""
     answers = (
         SessionAnswer.objects.filter(
             session=session,
-            answer__in=[Answer.YES, Answer.MAYBE],
+            answer__in=[Answer.YES, Answer.MAYBE, Answer.CHANGED],
             reply__invitation__programme_id=session.programme_id,
         )
         .select_related("reply__invitation__invitee__organisation")

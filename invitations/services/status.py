@@ -2,13 +2,18 @@
 programme page and the invitation list.
 
 "By letter, not yet printed": letter rows are never sent by the outbox and printing a batch marks nothing,
-so every invitation letter row still "scheduled" counts as not yet printed."""
+so every invitation letter row still "scheduled" counts as not yet printed.
+
+Change letters (a session's change, told by letter: services.changes) are marked printed ("sent") when a
+school downloads their batch (services.letters.mark_printed). One is *to print* while its row is still
+"scheduled", its person still wants to hear, the session's day as told is still to come, and no later
+change to that session has been told since (that one's letter says the latest): current_changes."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Count, Min
+from django.db.models import Count, Exists, Min, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -17,7 +22,8 @@ from events.enums import ProgrammeStatus
 from events.models import Programme, Session
 from events.services import Countdown, invitation_countdown
 
-from ..enums import SCHEDULED_KINDS, Channel, MessageKind, MessageState
+from ..enums import SCHEDULED_KINDS, ChangeState, Channel, MessageKind, MessageState
+from ..models import SessionChange
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class MessagesStatus:
     to_go: int = 0  # email, scheduled or being sent
     to_go_on: datetime | None = None  # the earliest of those
     next: NextMessage | None = None
+    # Change letters a school still has to print (current_changes), and the ids of their outbox rows.
+    change_letters_to_print: int = 0
+    change_letter_ids: frozenset[int] = frozenset()
 
     @property
     def is_draft(self) -> bool:
@@ -84,10 +93,36 @@ class MessagesStatus:
         return self.to_go > 0 or self.total == 0
 
 
+def current_changes(*, today: date | None = None) -> QuerySet[SessionChange]:
+    """The told changes whose letters are still worth printing: the session's day as told (for a
+    cancelled one, the day it was to be) is today or later, and no later change to the same session has
+    been told (its letter says the latest, and what the earlier one said is no longer true)."""
+    today = today or timezone.localdate()
+    later = SessionChange.objects.filter(
+        session=OuterRef("session"), state=ChangeState.TOLD, told_at__gt=OuterRef("told_at")
+    )
+    return SessionChange.objects.filter(state=ChangeState.TOLD, new_date__gte=today).exclude(Exists(later))
+
+
+def unprinted_change_letters() -> QuerySet[Message]:
+    """Change notices by letter not printed yet (still "scheduled"), to people who still want to hear."""
+    return Message.objects.filter(
+        kind=MessageKind.CHANGE,
+        channel=Channel.LETTER,
+        state=MessageState.SCHEDULED,
+        invitation__opted_out_at__isnull=True,
+    )
+
+
+def change_letters_to_print(*, today: date | None = None) -> QuerySet[Message]:
+    """The change letters a school should still print: unprinted, about a change still current."""
+    return unprinted_change_letters().filter(session_change__in=current_changes(today=today))
+
+
 def messages_statuses(
     programmes: Sequence[Programme], *, today: date | None = None
 ) -> dict[int, MessagesStatus]:
-    """The status of each programme, by pk, in the same four queries however many programmes there are."""
+    """The status of each programme, by pk, in the same five queries however many programmes there are."""
     ids = [programme.pk for programme in programmes]
     if not ids:
         return {}
@@ -113,6 +148,13 @@ def messages_statuses(
             if programme_id not in to_go_on or earliest < to_go_on[programme_id]:
                 to_go_on[programme_id] = earliest
         counts[programme_id][key] = counts[programme_id].get(key, 0) + count
+    change_letters: dict[int, set[int]] = {pk: set() for pk in ids}
+    for programme_id, message_id in (
+        change_letters_to_print(today=today)
+        .filter(invitation__programme__in=ids)
+        .values_list("invitation__programme", "pk")
+    ):
+        change_letters[programme_id].add(message_id)
     nexts = _next_messages(ids)
     result = {}
     for programme in programmes:
@@ -127,6 +169,8 @@ def messages_statuses(
             countdown=countdown,
             to_go_on=to_go_on.get(programme.pk),
             next=nexts.get(programme.pk) if status == ProgrammeStatus.OPEN else None,
+            change_letters_to_print=len(change_letters[programme.pk]),
+            change_letter_ids=frozenset(change_letters[programme.pk]),
             **counts[programme.pk],
         )
     return result

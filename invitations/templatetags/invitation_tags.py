@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from core.models import Message
 
 from ..enums import Channel, MessageKind, MessageState
+from ..services.changes import told_changes, waiting_change
 from ..services.status import MessagesStatus
 from ..services.status import messages_status as _messages_status
 from ..services.status import messages_statuses as _messages_statuses
@@ -43,6 +44,16 @@ def message_kind(message: Message) -> str:
 def message_state(message: Message, programme_open: bool = True) -> str:
     """Where one message is, in the words the list page and its CSV download use."""
     state = message.state
+    if message.kind == MessageKind.CHANGE and message.channel == Channel.LETTER:
+        # A school prints change letters from the letters page; downloading them marks them printed.
+        if state == MessageState.SCHEDULED:
+            return _("change letter to print")
+        if state == MessageState.SENT:
+            return (
+                _("letter printed %(date)s") % {"date": _day(message.sent_at)}
+                if message.sent_at
+                else _("letter printed")
+            )
     if state == MessageState.SCHEDULED:
         if message.channel == Channel.LETTER:
             return _("letter due %(date)s") % {"date": _day(message.scheduled_for)}
@@ -83,3 +94,9 @@ def messages_statuses(programmes) -> list[tuple]:
     """Each programme with its status, in a constant number of queries (the home page)."""
     statuses = _messages_statuses(list(programmes))
     return [(programme, statuses[programme.pk]) for programme in programmes]
+
+
+@register.simple_tag
+def session_changes(session) -> dict:
+    """The change waiting to be told about a session, and its latest told ones (the session's page)."""
+    return {"waiting": waiting_change(session=session), "told": told_changes(session=session)}

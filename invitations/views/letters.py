@@ -1,5 +1,6 @@
 """Printed letters: a school coordinator (or the facilitator) makes a school's letters, watches them being
-made and downloads the PDF; one person's letter can be downloaded on its own."""
+made and downloads the PDF; one person's letter can be downloaded on its own. Letters about a change to a
+session are listed for each school while some are still to print; downloading them marks them printed."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -29,7 +30,9 @@ def _check_prints_for(request: HttpRequest, programme: Programme, school: Organi
 
 def _batch_for(request: HttpRequest, programme: Programme, batch_pk: int) -> LetterBatch:
     batch = get_object_or_404(
-        LetterBatch.objects.select_related("school", "session"), pk=batch_pk, programme=programme
+        LetterBatch.objects.select_related("school", "session", "change__session"),
+        pk=batch_pk,
+        programme=programme,
     )
     _check_prints_for(request, programme, batch.school)
     return batch
@@ -38,11 +41,17 @@ def _batch_for(request: HttpRequest, programme: Programme, batch_pk: int) -> Let
 @require_http_methods(["GET", "HEAD", "POST"])
 @object_permission_required(PERMISSION, get_programme)
 def letters_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Each school this user prints for, how many letters it needs, and a button to make them."""
+    """Each school this user prints for, how many letters it needs, and a button to make them; and the
+    letters about changes to sessions that it still has to print, each with its own button."""
     programme = get_programme(request, pk)
     sessions = list(programme.sessions.upcoming())
     if request.method == "POST":
-        form = LetterRequestForm(request.POST, programme=programme, sessions=sessions)
+        form = LetterRequestForm(
+            request.POST,
+            programme=programme,
+            sessions=sessions,
+            changes=letters.letter_changes(programme=programme),
+        )
         valid = form.is_valid()
         school = form.cleaned_data.get("school")
         if school is None:  # not a school of this programme: the form was not ours
@@ -58,6 +67,7 @@ def letters_page(request: HttpRequest, pk: int) -> HttpResponse:
                 school=school,
                 kind=form.kind(),
                 session=form.session(),
+                change=form.change(),
                 user=request.user,
             )
         except letters.NoLetterInvitees as error:
@@ -75,7 +85,10 @@ def letters_page(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("invitee__name", "pk")
     ):
         people[invitation.invitee.organisation_id].append(invitation)
-    rows = [{"school": school, "people": people[school.pk]} for school in schools]
+    changes = letters.change_letters(programme=programme, schools=schools)
+    rows = [
+        {"school": school, "people": people[school.pk], "changes": changes[school.pk]} for school in schools
+    ]
     return render(
         request,
         "invitations/letters.html",
@@ -98,6 +111,7 @@ def letter_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
             "batch": batch,
             "waiting": waiting,
             "ready": batch.state == LetterState.READY,
+            "headline": letters.change_headline(change=batch.change) if batch.change else "",
         },
     )
 
@@ -105,10 +119,14 @@ def letter_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
 @require_safe
 @object_permission_required(PERMISSION, get_programme)
 def letter_download(request: HttpRequest, pk: int, batch_pk: int) -> FileResponse:
+    """The batch's PDF. Downloading change letters marks them printed (not a HEAD request, which fetches
+    nothing); downloading them again changes nothing."""
     programme = get_programme(request, pk)
     batch = _batch_for(request, programme, batch_pk)
     if batch.state != LetterState.READY or not batch.file:
         raise Http404
+    if request.method == "GET":
+        letters.mark_printed(batch=batch)
     name = slugify(f"letters-{slugify(batch.school.name) or 'school'}-{batch.get_kind_display()}")
     return file_response(batch.file.open("rb"), filename=f"{name}.pdf", content_type="application/pdf")
 

@@ -28,9 +28,11 @@ from .conftest import wait_for
 
 MESSAGES = 1000
 LEADS = 100  # action leads' link emails, in the same outbox, among the invitations
-TOTAL = MESSAGES + LEADS
+CHANGES = 100  # notices of a session's new date, to people who had heard of the programme
+TOTAL = MESSAGES + LEADS + CHANGES
 # kill -9 the worker once the sink has received more than this: the first while lead links go (they are
-# due a moment before the invitations), the others among the invitations.
+# due a moment before the notices, which are due a moment before the invitations), the second among
+# the change notices, the others among the invitations.
 KILL_AFTER = (60, 150, 350, 550)
 RESTART_REDIS_AFTER = 450
 DEADLINE_SECONDS = 240
@@ -80,6 +82,36 @@ def due_lead_links(world, count: int) -> None:
         emailed_link(action, scheduled_for=due)
 
 
+def due_change_notices(world, count: int) -> None:
+    """``count`` people who were met on the day (so they have heard of the programme, and get no
+    invitation), told that the second session has moved: their notices due between the lead links and
+    the invitations."""
+    from invitations.models import SessionChange
+    from invitations.services.changes import tell
+
+    first_invitation = Message.objects.filter(kind=MessageKind.INVITATION).order_by("scheduled_for").first()
+    invitees = Invitee.objects.bulk_create(
+        Invitee(
+            neighbourhood=world.neighbourhood,
+            name=f"Neighbour Number{n}",
+            category="community",
+            email=f"neighbour{n}@example.org",
+            channel="email",
+        )
+        for n in range(count)
+    )
+    Invitation.objects.bulk_create(
+        Invitation(programme=world.programme, invitee=invitee, met_on_the_day=True) for invitee in invitees
+    )
+    session = world.programme.sessions.get(order=2)
+    session.date += timedelta(days=7)
+    events_services.save_session(session=session)
+    tell(change=SessionChange.objects.get(session=session))
+    Message.objects.filter(kind=MessageKind.CHANGE).update(
+        scheduled_for=first_invitation.scheduled_for - timedelta(seconds=0.5)
+    )
+
+
 def tally(sink) -> tuple[int, int]:
     """Messages received, and distinct people they went to."""
     with sink.lock:
@@ -90,9 +122,12 @@ def tally(sink) -> tuple[int, int]:
 @pytest.mark.django_db(transaction=True)
 def test_killed_workers_and_a_redis_restart_lose_nothing(world, celery_worker, redis_server, smtp_sink):
     due_invitations(world, MESSAGES)
+    due_change_notices(world, CHANGES)  # first: the leads, met on the day too, hear of no change
     due_lead_links(world, LEADS)
     invitations = Message.objects.filter(kind=MessageKind.INVITATION)
-    sent_now = Message.objects.filter(kind__in=[MessageKind.INVITATION, "lead_link"])
+    notices = Message.objects.filter(kind=MessageKind.CHANGE)
+    assert notices.count() == CHANGES
+    sent_now = Message.objects.filter(kind__in=[MessageKind.INVITATION, MessageKind.CHANGE, "lead_link"])
     assert Message.objects.due(timezone.now()).count() == TOTAL
     started = time.monotonic()
     deadline = started + DEADLINE_SECONDS
@@ -129,7 +164,9 @@ def test_killed_workers_and_a_redis_restart_lose_nothing(world, celery_worker, r
         events.append(f"{fault} at {received} ({time.monotonic() - started:.1f}s)")
 
     # Settled: every row sent (or failed), none waiting or held by a worker.
-    until(lambda: tally(smtp_sink)[1] == TOTAL, "waiting for every invitation and lead link to arrive")
+    until(
+        lambda: tally(smtp_sink)[1] == TOTAL, "waiting for every invitation, lead link and notice to arrive"
+    )
     until(
         lambda: not sent_now.filter(state__in=[MessageState.SCHEDULED, MessageState.SENDING]).exists(),
         "waiting for the outbox to settle",
@@ -157,6 +194,7 @@ def test_killed_workers_and_a_redis_restart_lose_nothing(world, celery_worker, r
     assert lost == 0
     assert duplicates <= bound
     assert states == {MessageState.SENT: MESSAGES}
+    assert set(notices.values_list("state", flat=True)) == {MessageState.SENT}
     lead_links = list(LeadLink.objects.select_related("message"))
     assert len(lead_links) == LEADS
     assert all(link.state == LinkState.SENT and link.token_hash for link in lead_links)
