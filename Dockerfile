@@ -28,6 +28,10 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && rm /tmp/requirements.txt
 
 COPY . .
+# The translation catalogues, compiled from locale/*.po (msgfmt, from gettext, only while building).
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && bash scripts/compile_translations.sh \
+    && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 # A non-root user. var/ (collected static files, cache) and /data (media, beat's schedule) are the only
 # places it writes; named volumes mounted on /data/* inherit this ownership when first created.

@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django.conf.locale
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,7 +66,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # English for staff; on the pages people open from their links, their language (core.languages).
+    "core.languages.PageLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -138,8 +140,34 @@ LOGIN_REDIRECT_URL = "events:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", _("English"))]
+# The languages parents read the site, emails and letters in: each has a catalogue in
+# locale/<code>/LC_MESSAGES/django.po. Adding one is a catalogue and a line here (README: "Adding a
+# language"); the tests pick it up from this list.
+LANGUAGES = [
+    ("en-gb", _("English")),
+    ("pl", _("Polish")),
+    ("ro", _("Romanian")),
+    ("ur", _("Urdu")),
+    ("pa", _("Panjabi")),
+    ("bn", _("Bengali")),
+    ("ar", _("Arabic")),
+    ("so", _("Somali")),
+    ("pt", _("Portuguese")),
+]
+# Somali is not in Django's own list of languages: its name and direction, the documented way. The
+# language switch names each language in itself, so three of Django's own names are put as their
+# speakers write them: Panjabi in Gurmukhi, Polish with a capital, plain "English".
+EXTRA_LANG_INFO = {
+    "so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"},
+    "pa": {"bidi": False, "code": "pa", "name": "Panjabi", "name_local": "ਪੰਜਾਬੀ"},
+    "pl": {"bidi": False, "code": "pl", "name": "Polish", "name_local": "Polski"},
+    "en-gb": {"bidi": False, "code": "en-gb", "name": "British English", "name_local": "English"},
+}
+django.conf.locale.LANG_INFO.update(EXTRA_LANG_INFO)
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "bt_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
@@ -234,6 +262,7 @@ SECURE_SSL_REDIRECT = SECURE
 # The container health check calls /healthz/ over plain HTTP from inside the container.
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE

@@ -11,6 +11,8 @@ from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from . import languages
+
 
 def site_domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
@@ -35,7 +37,8 @@ def build_email(
     """Render ``emails/<template>_subject.txt``, ``_body.txt`` and ``_body.html`` into one multipart
     message to one person. The subject and the text are not HTML-escaped (render_plain); the HTML is.
     Nothing is sent here."""
-    with translation.override(language):
+    # In the person's language when the site speaks it, else English (core.languages).
+    with translation.override(languages.for_person(language)):
         subject = " ".join(render_plain(f"emails/{template}_subject.txt", context).split())
         text = render_plain(f"emails/{template}_body.txt", context)
         html = render_to_string(f"emails/{template}_body.html", context)

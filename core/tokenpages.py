@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from . import languages
 from .ratelimit import View, rate_limit
 
 Response = TypeVar("Response", bound=HttpResponseBase)
@@ -60,11 +61,18 @@ def guard_token_page(view: View, *, scope: str, csrf: bool = True, factor: int =
 
 
 def link_page(
-    find: Callable[[str], Any], *, scope: str, csrf: bool = True, factor: int = 1
+    find: Callable[[str], Any],
+    *,
+    scope: str,
+    csrf: bool = True,
+    factor: int = 1,
+    language_of: Callable[[Any], str | None] | None = None,
 ) -> Callable[[Callable[..., HttpResponseBase]], View]:
     """Decorate the view of a page opened with a token: ``find(token)`` gives what the link opens, and the
     view is called as ``view(request, found, token, **rest of the URL)``. An unknown or altered token gets
-    a plain 404 that says nothing about anything; every answer is guarded as by guard_token_page."""
+    a plain 404 that says nothing about anything; every answer is guarded as by guard_token_page.
+    ``language_of(found)``, when given, is the recorded language of the person the link is for: the page
+    is written in it (core.languages)."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> View:
         @wraps(view)
@@ -72,6 +80,8 @@ def link_page(
             found = find(token)
             if found is None:
                 raise Http404
+            if language_of is not None:
+                languages.use(request, languages.for_person(language_of(found)))
             return view(request, found, token, **kwargs)
 
         return guard_token_page(wrapped, scope=scope, csrf=csrf, factor=factor)

@@ -196,6 +196,8 @@ class LetterRequestForm(forms.Form):
 
     school = forms.ModelChoiceField(queryset=Organisation.objects.none())
     letter = forms.CharField(required=False, max_length=40)
+    # Each letter not in English followed by the English, for the back of the sheet.
+    bilingual = forms.BooleanField(required=False)
 
     def __init__(
         self,

@@ -232,17 +232,27 @@ MAX_LETTER_CHARACTERS = 6000
 
 
 class LetterWording(models.Model):
-    """The friendly words of a programme's invitation letter, written by the facilitator."""
+    """The friendly words of a programme's invitation letter in one language, written by the facilitator
+    (or a translator). A language with none saved prints our own default words in that language."""
 
-    programme = models.OneToOneField(Programme, on_delete=models.CASCADE, related_name="letter_wording")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="letter_wordings")
+    # A language the site speaks (settings.LANGUAGES), as core.languages names it: "en-gb", "pl"…
+    language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE)
     text = models.TextField(_("the words of the letter"), max_length=MAX_LETTER_CHARACTERS)
+    # The English words changed after these were saved: someone should check they still say the same.
+    english_changed = models.BooleanField(default=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("programme", "language", name="one_letter_wording_per_language"),
+        ]
+
     def __str__(self) -> str:
-        return f"letter for {self.programme}"
+        return f"letter for {self.programme} ({self.language})"
 
 
 def letter_upload_to(instance: "LetterBatch", filename: str) -> str:
@@ -260,6 +270,8 @@ class LetterBatch(PdfJob):
     school = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="letter_batches")
     kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.INVITATION)
     session = models.ForeignKey(Session, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # Each letter not in English followed by the same letter in English, for the back of the sheet.
+    bilingual = models.BooleanField(default=False)
     # Change letters: the change they tell of (and ``session`` is its session).
     change = models.ForeignKey(
         "SessionChange", on_delete=models.CASCADE, null=True, blank=True, related_name="letter_batches"

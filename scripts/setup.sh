@@ -16,9 +16,10 @@ cd "$(dirname "$0")/.."
 # WeasyPrint (letters as PDF) needs Pango and HarfBuzz's subsetter; Noto gives it and the word clouds
 # fonts for every script (core: Latin, Arabic, Urdu, Bengali…; CJK: Chinese, one of our letters'
 # languages); poppler-utils (pdftotext/pdftoppm) lets us read the PDFs back. Not fonts-noto-color-emoji:
-# with it installed, Pango draws every digit in the PDFs with the emoji font.
+# with it installed, Pango draws every digit in the PDFs with the emoji font. gettext (msgfmt) compiles
+# the translation catalogues.
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk
-    poppler-utils)
+    poppler-utils gettext)
 if [[ "$mode" == test ]]; then
     # Headless browser tests (Playwright drives the Debian chromium: it cannot download its own),
     # the production-like Redis and PostgreSQL runs, and wrk for the benchmarks.
@@ -83,3 +84,7 @@ if [[ ! -f "$stamp" ]]; then
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
+
+# --- translations ----------------------------------------------------------------------------------
+# The catalogues parents read the site in, compiled from locale/*/LC_MESSAGES/django.po.
+bash scripts/compile_translations.sh

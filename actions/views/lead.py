@@ -16,7 +16,11 @@ from ..models import LeadLink
 from ..services import links, planning
 
 # Opens the link named by the token (only a sent link works), or answers a plain 404.
-lead_page = link_page(lambda token: links.find_lead_link(token=token), scope="action-links")
+lead_page = link_page(
+    lambda token: links.find_lead_link(token=token),
+    scope="action-links",
+    language_of=lambda link: link.invitation.invitee.language,
+)
 
 
 def _ended(request: HttpRequest, link: LeadLink) -> HttpResponse:

@@ -322,7 +322,12 @@ def _shared_gallery_context(
     }
 
 
-@link_page(lambda token: find_invitation(token=token), scope="reply-links", csrf=False)
+@link_page(
+    lambda token: find_invitation(token=token),
+    scope="reply-links",
+    csrf=False,
+    language_of=lambda invitation: invitation.invitee.language,
+)
 @require_safe
 def participant_gallery(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     """The pictures shared with the people taking part, opened from a reply link (no account)."""

@@ -1,8 +1,10 @@
-"""Dates and times the way people say them: "9:30am", "3pm", "12 noon"; names, not usernames."""
+"""Dates and times the way people say them: "9:30am", "3pm", "12 noon" in English, "09:30" in the other
+languages parents read; names, not usernames."""
 
 from datetime import time
 
 from django import template
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -12,6 +14,8 @@ register = template.Library()
 def clock(value: time | None) -> str:
     if value is None:
         return ""
+    if not (get_language() or "en").startswith("en"):
+        return f"{value.hour:02d}:{value.minute:02d}"  # the 24-hour clock every other language here reads
     if value == time(12, 0):
         return _("12 noon")
     hour = value.hour % 12 or 12

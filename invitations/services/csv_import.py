@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -67,6 +68,29 @@ CATEGORY_LOOKUP = {
 }
 ROLE_LOOKUP = _choice_lookup(StaffRole.choices)
 LANGUAGE_LOOKUP = _choice_lookup(LANGUAGES)
+
+
+def language_from(text: str) -> str | None:
+    """The list's language for what a spreadsheet says: its code in any case, with a region or not
+    ("pl", "PL", "pl-PL", "pl_PL"), its English name ("Polish") or its own ("polski", "Română"); None
+    when it is none of ours."""
+    text = " ".join(text.split()).lower()
+    if text in LANGUAGE_LOOKUP:
+        return LANGUAGE_LOOKUP[text]
+    base = text.replace("_", "-").split("-")[0]
+    if base in LANGUAGE_LOOKUP and len(base) in (2, 3):
+        return LANGUAGE_LOOKUP[base]
+    for code, _label in LANGUAGES:
+        info = LANG_INFO.get(code) or LANG_INFO.get(code.split("-")[0]) or {}
+        if text in {str(info.get("name_local", "")).lower(), str(info.get("name", "")).lower()}:
+            return code
+    return None
+
+
+def languages_offered() -> str:
+    return ", ".join(str(label) for _code, label in LANGUAGES)
+
+
 CHANNEL_LOOKUP = {**_choice_lookup(Channel.choices), "letter": Channel.LETTER}
 
 
@@ -186,9 +210,12 @@ def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
             row.refuse(error.messages[0])
     language: str | None = "en"
     if values.get("language", "").strip():
-        language = LANGUAGE_LOOKUP.get(values["language"].strip().lower())
+        language = language_from(values["language"])
         if language is None:
-            row.refuse(_("Unknown language “%(value)s”.") % {"value": values["language"][:40]})
+            row.refuse(
+                _("Unknown language “%(value)s”. Use one of: %(languages)s.")
+                % {"value": values["language"][:40], "languages": languages_offered()}
+            )
     channel: str | None = Channel.EMAIL if email else Channel.LETTER
     if values.get("channel", "").strip():
         channel = CHANNEL_LOOKUP.get(values["channel"].strip().lower())

@@ -15,15 +15,16 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core import jobs
+from core import jobs, languages
 from core.mail import render_plain
 from core.models import Message
 from core.pdf import qr_svg, render_pdf, url_fetcher  # noqa: F401 (tests use them from here)
@@ -33,12 +34,12 @@ from events.models import Organisation, Programme, Session
 from events.services import Contact, parent_contact, signing_name
 
 from ..enums import LETTER_KINDS, Answer, Channel, LetterState, MessageKind, MessageState
-from ..models import Invitation, LetterBatch, LetterWording, SessionAnswer, SessionChange
+from ..models import Invitation, LetterBatch, SessionAnswer, SessionChange
 from ..questions import HINTS, QUESTIONS
 from .changes import describe, notice_context
 from .emails import issue_reply_link
 from .status import current_changes, unprinted_change_letters
-from .wording import default_letter_text
+from .wording import letter_text
 
 # No characters that are easily confused when read aloud or typed from paper: no 0/O, 1/I/L, 2/Z, 5/S,
 # 8/B (nor G/6, Q).
@@ -129,12 +130,10 @@ def letter_schools(*, programme: Programme, user: User) -> list[Organisation]:
     return list(schools)
 
 
-def letter_words(*, programme: Programme) -> str:
-    """The facilitator's words for the letter, or our own friendly default (services.wording)."""
-    wording = LetterWording.objects.filter(programme=programme).first()
-    if wording is not None and wording.text.strip():
-        return wording.text
-    return default_letter_text(programme=programme)
+def letter_words(*, programme: Programme, language: str = settings.LANGUAGE_CODE) -> str:
+    """The facilitator's words for the letter in ``language``, or our own friendly default written in it
+    (services.wording)."""
+    return letter_text(programme=programme, language=language)
 
 
 def reminder_words(*, session: Session) -> str:
@@ -176,7 +175,7 @@ def fingerprint(
     data: dict[str, object] = {
         "kind": str(kind),
         "words": words,
-        "people": [[i.pk, i.invitee.name, i.reply_code] for i in invitations],
+        "people": [[i.pk, i.invitee.name, i.reply_code, i.invitee.language] for i in invitations],
         "sessions": [
             [
                 s.pk,
@@ -226,7 +225,6 @@ class Letter:
     code: str
     reply_url: str
     qr: str
-    note: str = ""  # a change letter's line to this person, from what they had answered
 
     @property
     def name(self) -> str:
@@ -335,27 +333,36 @@ def _paragraphs(text: str) -> list[str]:
     return [" ".join(block.split()) for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
 
 
-def render_letters_html(
+@dataclass
+class Page:
+    """One printed page: a letter in one language, with its slip, or the English side of a bilingual
+    letter without it; or (``letter`` None) the blank back of an English letter in a bilingual batch."""
+
+    letter: Letter | None
+    language: str
+    parts: dict  # what every page in this language says alike (letter_parts), its type size included
+    note: str = ""
+    slip: bool = True
+
+    @property
+    def rtl(self) -> bool:
+        return bool(translation.get_language_info(self.language)["bidi"])
+
+
+def letter_parts(
     *,
     programme: Programme,
     school: Organisation,
-    invitations: list[Invitation],
-    kind: str = MessageKind.INVITATION,
-    session: Session | None = None,
-    words: str | None = None,
-    sessions: list[Session] | None = None,
-    change: SessionChange | None = None,
-) -> str:
-    """One HTML document with one A4 page per invitation. Issues a fresh reply link (token) for each
-    person and gives anyone without one a reply code; everything typed by people is escaped. A change
-    letter (``kind`` CHANGE) says what ``change`` told, with a line for each person (change_notes)."""
-    told: ChangeText | None = None
-    notes: dict[int, str] = {}
-    if kind == MessageKind.CHANGE:
-        if not invitations:
-            raise ValueError("A change letter is to someone.")
-        told = change_text(change=told_change(change), invitation=invitations[0])
-        notes = change_notes(change=told_change(change), invitations=invitations)
+    kind: str,
+    session: Session | None,
+    words: str | None,
+    sessions: list[Session] | None,
+    change: SessionChange | None,
+    someone: Invitation,
+) -> dict:
+    """What every letter of a batch says alike, rendered once, in the language active now."""
+    told = change_text(change=told_change(change), invitation=someone) if kind == MessageKind.CHANGE else None
+    if told is not None:
         sessions, words = told.sessions, ""
     if sessions is None:
         sessions = letter_sessions(programme=programme, kind=kind, session=session)
@@ -363,22 +370,8 @@ def render_letters_html(
         words = (
             reminder_words(session=reminder_session(session))
             if kind == MessageKind.REMINDER
-            else letter_words(programme=programme)
+            else letter_words(programme=programme, language=translation.get_language())
         )
-    letters = []
-    with transaction.atomic():  # one commit for every person's new reply token, not one each
-        for invitation in invitations:
-            code = ensure_reply_code(invitation)
-            reply_url, _unsubscribe = issue_reply_link(invitation=invitation)
-            letters.append(
-                Letter(
-                    invitation=invitation,
-                    code=grouped_code(code),
-                    reply_url=reply_url,
-                    qr=qr_svg(reply_url),
-                    note=notes.get(invitation.pk, ""),
-                )
-            )
     shared = {
         "paragraphs": _paragraphs(words),
         "sessions": sessions,
@@ -395,39 +388,129 @@ def render_letters_html(
         "questions": QUESTIONS,
         "hints": HINTS,
     }
-    # What every letter says alike is rendered once, not once a page.
-    context = {
+    return {
         **shared,
         "body": render_to_string("letters/_change.html", {**shared, **told.context})
         if told
         else render_to_string("letters/_body.html", shared),
         "reply": render_to_string("letters/_reply.html", shared),
         "slip": render_to_string("letters/_slip.html", shared),
+        "size": "",
+    }
+
+
+def render_letters_html(
+    *,
+    programme: Programme,
+    school: Organisation,
+    invitations: list[Invitation],
+    kind: str = MessageKind.INVITATION,
+    session: Session | None = None,
+    words: str | None = None,
+    sessions: list[Session] | None = None,
+    change: SessionChange | None = None,
+    bilingual: bool = False,
+) -> str:
+    """One HTML document with one A4 page per invitation, each in its person's language
+    (core.languages.for_person: their recorded language when we print it, else English), right to left
+    where that language is written so. With ``bilingual``, a letter not in English is followed by the
+    same letter in English without its slip, for the back of the sheet (an English letter gets a blank
+    back, so that double-sided printing stays in step). Issues a fresh reply link (token) for each
+    person and gives anyone without one a reply code; everything typed by people is escaped. A change
+    letter (``kind`` CHANGE) says what ``change`` told, with a line for each person (change_notes).
+    ``words``, when given, are printed in every language instead of the letter's own (previews, tests)."""
+    if kind == MessageKind.CHANGE and not invitations:
+        raise ValueError("A change letter is to someone.")
+    letters = []
+    with transaction.atomic():  # one commit for every person's new reply token, not one each
+        for invitation in invitations:
+            code = ensure_reply_code(invitation)
+            reply_url, _unsubscribe = issue_reply_link(invitation=invitation)
+            letters.append(
+                Letter(
+                    invitation=invitation, code=grouped_code(code), reply_url=reply_url, qr=qr_svg(reply_url)
+                )
+            )
+    english = settings.LANGUAGE_CODE
+    home = {
+        letter.invitation.pk: languages.for_person(letter.invitation.invitee.language) for letter in letters
+    }
+    needed = list(dict.fromkeys([*home.values(), *([english] if bilingual else [])]))
+    parts: dict[str, dict] = {}
+    notes: dict[tuple[str, int], str] = {}
+    for language in needed:
+        with translation.override(language):
+            parts[language] = letter_parts(
+                programme=programme,
+                school=school,
+                kind=kind,
+                session=session,
+                words=words,
+                sessions=sessions,
+                change=change,
+                someone=invitations[0],
+            )
+            if kind == MessageKind.CHANGE:
+                readers = [i for i in invitations if home[i.pk] == language or bilingual]
+                for pk, note in change_notes(change=told_change(change), invitations=readers).items():
+                    notes[language, pk] = note
+    pages = []
+    for letter in letters:
+        own = home[letter.invitation.pk]
+        pages.append(
+            Page(
+                letter=letter, language=own, parts=parts[own], note=notes.get((own, letter.invitation.pk), "")
+            )
+        )
+        if bilingual and own != english:
+            note = notes.get((english, letter.invitation.pk), "")
+            pages.append(Page(letter=letter, language=english, parts=parts[english], note=note, slip=False))
+        elif bilingual:
+            pages.append(Page(letter=None, language=english, parts=parts[english]))
+    for language, shared in parts.items():
+        shared["size"] = fitting_size(
+            school, [page for page in pages if page.language == language and page.letter]
+        )
+    return render_to_string("letters/letters.html", letters_context(school=school, kind=kind, pages=pages))
+
+
+def letters_context(*, school: Organisation, kind: str, pages: list[Page]) -> dict:
+    return {
+        "pages": pages,
         "school": school,
         "logo": logo_data_uri(school),
+        "is_change": kind == MessageKind.CHANGE,
+        "is_reminder": kind == MessageKind.REMINDER,
     }
-    return render_to_string(
-        "letters/letters.html", {**context, "letters": letters, "size": fitting_size(context, letters)}
-    )
 
 
 # The letter's type, largest first: the words, dates, slip and all on one page is what matters most.
-SIZES = ("", "long", "longer")
+SIZES = ("", "long", "longer", "longest")
 
 
-def fitting_size(context: dict, letters: list[Letter]) -> str:
-    """The largest type (SIZES) at which a letter fits one A4 page, tried on the letter to the person
-    with the longest name (and own line: a change letter's note); the smallest if none does. Long words,
-    many sessions or venues, a long school name or a long contact all take room, so the page itself is
-    measured (one trial PDF per size tried). No side effects: the trial letter uses no one's token."""
-    if not letters:
+def fitting_size(school: Organisation, pages: list[Page]) -> str:
+    """The largest type (SIZES) at which the letters of one language fit one A4 page each, tried on the
+    page to the person with the longest name (and own line: a change letter's note); the smallest if none
+    does. Long words, many sessions or venues, a long school name or a long contact all take room, so
+    the page itself is measured (one trial PDF per size tried). No side effects: the trial letter uses no
+    one's token."""
+    if not pages:
         return SIZES[0]
-    longest = max(letters, key=lambda letter: len(letter.name) + len(letter.note))
-    trial = Letter(
-        invitation=longest.invitation, code=longest.code, reply_url="", qr=longest.qr, note=longest.note
-    )
+    longest = max(pages, key=lambda page: len(page.letter.name if page.letter else "") + len(page.note))
+    assert longest.letter is not None
+    letter = longest.letter
+    trial_letter = Letter(invitation=letter.invitation, code=letter.code, reply_url="", qr=letter.qr)
     for size in SIZES[:-1]:
-        html = render_to_string("letters/letters.html", {**context, "letters": [trial], "size": size})
+        trial = Page(
+            letter=trial_letter,
+            language=longest.language,
+            parts={**longest.parts, "size": size},
+            note=longest.note,
+            slip=longest.slip,
+        )
+        html = render_to_string(
+            "letters/letters.html", letters_context(school=school, kind="", pages=[trial])
+        )
         if _page_count(render_pdf(html)) == 1:
             return size
     return SIZES[-1]
@@ -450,6 +533,30 @@ class Prepared:
     fingerprint: str
 
 
+def words_in_each_language(
+    *,
+    programme: Programme,
+    kind: str,
+    session: Session | None,
+    invitations: list[Invitation],
+    bilingual: bool,
+) -> str:
+    """The letter's words in every language the batch prints, for its fingerprint."""
+    codes = {languages.for_person(i.invitee.language) for i in invitations} | (
+        {settings.LANGUAGE_CODE} if bilingual else set()
+    )
+    words = []
+    for code in sorted(codes):
+        with translation.override(code):
+            text = (
+                reminder_words(session=reminder_session(session))
+                if kind == MessageKind.REMINDER
+                else letter_words(programme=programme, language=code)
+            )
+        words.append(f"[{code}] {text}")
+    return "\n\n".join(words) + ("\n\n[bilingual]" if bilingual else "")
+
+
 def prepare(
     *,
     programme: Programme,
@@ -457,18 +564,19 @@ def prepare(
     kind: str,
     session: Session | None,
     change: SessionChange | None = None,
+    bilingual: bool = False,
 ) -> Prepared:
     """Everything a batch prints, with reply codes given to anyone without one, and its fingerprint."""
     if kind == MessageKind.CHANGE:
-        return _prepare_change(programme=programme, school=school, change=told_change(change))
+        return _prepare_change(
+            programme=programme, school=school, change=told_change(change), bilingual=bilingual
+        )
     invitations = list(letter_invitations(programme=programme, school=school))
     for invitation in invitations:
         ensure_reply_code(invitation)
     sessions = letter_sessions(programme=programme, kind=kind, session=session)
-    words = (
-        reminder_words(session=reminder_session(session))
-        if kind == MessageKind.REMINDER
-        else letter_words(programme=programme)
+    words = words_in_each_language(
+        programme=programme, kind=kind, session=session, invitations=invitations, bilingual=bilingual
     )
     return Prepared(
         invitations=invitations,
@@ -485,7 +593,9 @@ def prepare(
     )
 
 
-def _prepare_change(*, programme: Programme, school: Organisation, change: SessionChange) -> Prepared:
+def _prepare_change(
+    *, programme: Programme, school: Organisation, change: SessionChange, bilingual: bool = False
+) -> Prepared:
     invitations = list(change_letter_invitations(change=change, school=school))
     if not invitations:
         return Prepared(invitations=[], sessions=[], words="", fingerprint="")
@@ -494,6 +604,9 @@ def _prepare_change(*, programme: Programme, school: Organisation, change: Sessi
     told = change_text(change=change, invitation=invitations[0])
     # The words printed are the rendered change, so anything it says (a venue's address…) is in the hash.
     words = told.headline + render_to_string("letters/_change.html", told.context) + told.closing
+    words += "\n\n".join(sorted({i.invitee.language for i in invitations})) + (
+        "[bilingual]" if bilingual else ""
+    )
     return Prepared(
         invitations=invitations,
         sessions=told.sessions,
@@ -537,6 +650,7 @@ def request_letters(
     session: Session | None = None,
     change: SessionChange | None = None,
     user: User | None = None,
+    bilingual: bool = False,
 ) -> LetterBatch:
     """The batch of letters for a school: the newest one if nothing printed on it has changed and it is
     ready or still being made; otherwise a new batch, queued, and the task that renders it enqueued
@@ -557,7 +671,9 @@ def request_letters(
         session = change.session
     elif change is not None:
         raise ValueError("Only a change letter is about a change.")
-    prepared = prepare(programme=programme, school=school, kind=kind, session=session, change=change)
+    prepared = prepare(
+        programme=programme, school=school, kind=kind, session=session, change=change, bilingual=bilingual
+    )
     if not prepared.invitations:
         if change is not None:
             raise NoLetterInvitees(no_change_letters(change=change, school=school))
@@ -567,7 +683,14 @@ def request_letters(
         )
     return jobs.reuse_or_create(
         model=LetterBatch,
-        scope={"programme": programme, "school": school, "kind": kind, "session": session, "change": change},
+        scope={
+            "programme": programme,
+            "school": school,
+            "kind": kind,
+            "session": session,
+            "change": change,
+            "bilingual": bilingual,
+        },
         fingerprint=prepared.fingerprint,
         lock=programme,
         task_name=RENDER_TASK,
@@ -599,6 +722,7 @@ def render_batch(*, batch: LetterBatch) -> LetterBatch:
             kind=batch.kind,
             session=batch.session,
             change=batch.change,
+            bilingual=batch.bilingual,
         )
         total = len(prepared.invitations)
         jobs.while_claimed(job=batch).update(pages_total=total, pages_done=0)
@@ -612,9 +736,9 @@ def render_batch(*, batch: LetterBatch) -> LetterBatch:
                 invitations=prepared.invitations,
                 kind=batch.kind,
                 session=batch.session,
-                words=prepared.words,
                 sessions=prepared.sessions,
                 change=batch.change,
+                bilingual=batch.bilingual,
             )
             _store(batch=batch, pdf=render_pdf(html), pages=total)
             batch.refresh_from_db()
@@ -649,6 +773,7 @@ def render_chunk(*, batch: LetterBatch, index: int, count: int, invitation_ids: 
             kind=batch.kind,
             session=batch.session,
             change=batch.change,
+            bilingual=batch.bilingual,
         )
         pdf = render_pdf(html)
         name = _part_name(batch, index)

@@ -9,14 +9,15 @@ from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import languages
 from core.models import Message
 from core.outbox import send_soon
 from core.tokens import hash_token
 from core.users import User
 from events.models import Session
 
-from ..enums import GIVEN_ANSWERS, Channel, MessageKind, MessageState, ReplySource
-from ..models import Invitation, Reply, ReplyToken, SessionAnswer
+from ..enums import GIVEN_ANSWERS, LANGUAGES, Channel, MessageKind, MessageState, ReplySource
+from ..models import Invitation, Invitee, Reply, ReplyToken, SessionAnswer
 from .schedule import new_message, sync_schedule
 
 
@@ -39,6 +40,25 @@ def find_invitation(*, token: str) -> Invitation | None:
 
 
 @transaction.atomic
+def recorded_language(code: str) -> str | None:
+    """The code of the list's language (enums.LANGUAGES) for a language the site speaks ("en-gb" → "en",
+    "pl" → "pl"), or None when the list has no such language."""
+    base = code.split("-")[0]
+    return next((value for value, _label in LANGUAGES if value.split("-")[0] == base), None)
+
+
+def choose_language(*, invitation: Invitation, code: str) -> bool:
+    """Remember the language someone chose on their reply page (a code the site speaks), for their
+    pages, emails and letters. False, and nothing changed, for a code we do not offer."""
+    spoken = languages.spoken(code)
+    recorded = recorded_language(spoken) if spoken else None
+    if recorded is None:
+        return False
+    Invitee.objects.filter(pk=invitation.invitee_id).update(language=recorded)
+    invitation.invitee.language = recorded
+    return True
+
+
 def opt_out(*, invitation: Invitation) -> int:
     """Stop every further message about this programme to this person. Returns how many were stopped.
     Messages already being sent finish; the dispatcher checks again before each send."""
@@ -64,7 +84,10 @@ REPLY_DETAILS = (
 def parse_ages(text: str, *, children: int) -> str:
     """ "2, 4" → "2, 4". Ages are whole years from 0 to 17, one per child at most; anything else is
     refused with a message for the person filling in the form."""
-    parts = [part.strip() for part in text.replace(";", ",").replace(" and ", ",").split(",") if part.strip()]
+    # Commas as people type them: the Latin one, the Arabic and Urdu "،", the Bengali and Devanagari "।".
+    for comma in (";", "،", "؛", "।", " and "):
+        text = text.replace(comma, ",")
+    parts = [part.strip() for part in text.split(",") if part.strip()]
     ages = []
     for part in parts:
         if not part.isdigit() or not 0 <= int(part) <= 17:

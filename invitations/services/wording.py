@@ -8,9 +8,13 @@ words say none of those."""
 from dataclasses import dataclass, field
 
 import textstat
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core import languages
 from core.users import User
 from events.models import Programme
 from events.services import signing_name
@@ -117,10 +121,42 @@ def check_wording(*, text: str) -> WordingCheck:
     )
 
 
-def letter_text(*, programme: Programme) -> str:
-    """The words to print in the programme's letters: the facilitator's, or our default if none saved."""
-    wording = LetterWording.objects.filter(programme=programme).first()
-    return wording.text if wording else default_letter_text(programme=programme)
+def saved_wording(*, programme: Programme, language: str = settings.LANGUAGE_CODE) -> LetterWording | None:
+    return LetterWording.objects.filter(programme=programme, language=language).first()
+
+
+def letter_text(*, programme: Programme, language: str = settings.LANGUAGE_CODE) -> str:
+    """The words to print in the programme's letters in ``language`` (a language the site speaks): the
+    ones saved for it, or our own default written in it."""
+    wording = saved_wording(programme=programme, language=language)
+    if wording is not None and wording.text.strip():
+        return wording.text
+    with translation.override(language):
+        return default_letter_text(programme=programme)
+
+
+@dataclass(frozen=True)
+class LanguageWords:
+    """One language's letter words as the editor lists them."""
+
+    code: str
+    name: str  # in itself: "Polski"
+    saved: LetterWording | None
+
+    @property
+    def english_changed(self) -> bool:
+        return self.saved is not None and self.saved.english_changed
+
+
+def languages_of_letters(*, programme: Programme) -> list[LanguageWords]:
+    """Every language a letter can be printed in, with the words saved for it (one query)."""
+    saved = {wording.language: wording for wording in LetterWording.objects.filter(programme=programme)}
+    return [
+        LanguageWords(
+            code=code, name=translation.get_language_info(code)["name_local"], saved=saved.get(code)
+        )
+        for code in languages.offered()
+    ]
 
 
 def check_length(text: str) -> None:
@@ -136,15 +172,29 @@ def check_length(text: str) -> None:
         )
 
 
-def save_wording(*, programme: Programme, text: str, user: User) -> LetterWording:
-    """Store the words of the programme's letter exactly as typed (line endings made \\n), replacing any
-    saved before. Worker-speak and a low score do not stop saving: the check is advice. Raises
-    ValidationError if the words are empty or longer than MAX_LETTER_CHARACTERS (nothing is saved)."""
+@transaction.atomic
+def save_wording(
+    *, programme: Programme, text: str, user: User, language: str = settings.LANGUAGE_CODE
+) -> LetterWording:
+    """Store the words of the programme's letter in ``language`` exactly as typed (line endings made
+    \\n), replacing any saved before. Worker-speak and a low score do not stop saving: the check is
+    advice. Saving new English words marks every other language's saved words "check: the English has
+    changed"; saving a language's words clears its mark. Raises ValidationError if the words are empty
+    or longer than MAX_LETTER_CHARACTERS, or the language is not one we print (nothing is saved)."""
+    if language not in languages.offered():
+        raise ValidationError(_("We cannot print letters in that language."), code="language")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ValidationError(_("Please write the words of the letter."), code="required")
     check_length(text)
+    before = saved_wording(programme=programme, language=language)
     wording, _created = LetterWording.objects.update_or_create(
-        programme=programme, defaults={"text": text, "updated_by": user}
+        programme=programme,
+        language=language,
+        defaults={"text": text, "updated_by": user, "english_changed": False},
     )
+    if language == settings.LANGUAGE_CODE and (before is None or before.text != text):
+        LetterWording.objects.filter(programme=programme).exclude(language=language).update(
+            english_changed=True
+        )
     return wording

@@ -69,6 +69,7 @@ def letters_page(request: HttpRequest, pk: int) -> HttpResponse:
                 session=form.session(),
                 change=form.change(),
                 user=request.user,
+                bilingual=form.cleaned_data["bilingual"],
             )
         except letters.NoLetterInvitees as error:
             messages.warning(request, str(error))

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core import languages
 from core.downloads import file_response
 from core.tokenpages import link_page
 from events.enums import ProgrammeStatus
@@ -63,7 +65,12 @@ def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
     get Django's CSRF check unless ``csrf`` is off (the one-click unsubscribe)."""
 
     def decorator(view: Callable) -> Callable:
-        @link_page(lambda token: replies.find_invitation(token=token), scope="reply-links", csrf=csrf)
+        @link_page(
+            lambda token: replies.find_invitation(token=token),
+            scope="reply-links",
+            csrf=csrf,
+            language_of=lambda invitation: invitation.invitee.language,
+        )
         @wraps(view)
         def wrapped(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
             reply = getattr(invitation, "reply", None)
@@ -89,6 +96,15 @@ def token_page(*, after_finish: bool = False, csrf: bool = True) -> Callable:
     return decorator
 
 
+def typed_so_far(request: HttpRequest) -> dict:
+    """What the reply form held when they pressed a language: kept as the new page's starting values."""
+    return {
+        name: request.POST.get(name)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", "switch_language")
+    }
+
+
 def _venues(sessions: list[Session]) -> list:
     """Each place the sessions are held, once, in the order they come."""
     venues = []
@@ -105,7 +121,15 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
     every link); the answer is a POST, for the sessions still to come (save_reply keeps the answers
     given before for sessions already over)."""
     upcoming = opened.upcoming
-    if request.method == "POST":
+    switched = None
+    if request.method == "POST" and "switch_language" in request.POST:
+        # The language switch: the page again in their language, with what they have typed so far
+        # (nothing is saved but the language, which their emails and letters use from now on).
+        if replies.choose_language(invitation=opened.invitation, code=request.POST["switch_language"]):
+            switched = languages.for_person(opened.invitation.invitee.language)
+            languages.use(request, switched)
+        form = ReplyForm(sessions=upcoming, initial=typed_so_far(request))
+    elif request.method == "POST":
         form = ReplyForm(request.POST, sessions=upcoming)
         if form.is_valid():
             try:
@@ -119,7 +143,7 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
     else:
         form = ReplyForm(sessions=upcoming, reply=opened.reply)
     given = opened.answers()
-    return render(
+    response = render(
         request,
         "invitations/reply.html",
         {
@@ -134,6 +158,7 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
             ],
             "venues": _venues(upcoming),
             "languages": INTERPRETER_LANGUAGES,
+            "language_switch": languages.switch_choices(),
             "staff": False,
             "cancel_url": None,
             # Who to ask: their school's contact, or the programme's.
@@ -142,6 +167,16 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
             ),
         },
     )
+    if switched:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            switched,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 @token_page()

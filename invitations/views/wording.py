@@ -1,16 +1,20 @@
 """The editor for the words of a programme's invitation letter, and the check it runs as they are typed."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 
+from core import languages
 from core.permissions import object_permission_required
 from events.mixins import ProgrammeMixin, get_programme
 
@@ -45,12 +49,27 @@ class LetterWordingView(ProgrammeMixin, FormView):
     template_name = "invitations/letter_wording.html"
 
     @cached_property
+    def language(self) -> str:
+        """The language being written: ``language`` in the form or the address, if we print in it; else
+        English (a code we do not offer is no error, just English)."""
+        asked = self.request.POST.get("language") or self.request.GET.get("language")
+        spoken = languages.spoken(asked)
+        return spoken if spoken in languages.offered() else settings.LANGUAGE_CODE
+
+    @property
+    def english(self) -> bool:
+        return self.language == settings.LANGUAGE_CODE
+
+    @cached_property
     def saved(self) -> LetterWording | None:
-        return LetterWording.objects.filter(programme=self.programme).select_related("updated_by").first()
+        return (
+            LetterWording.objects.filter(programme=self.programme, language=self.language)
+            .select_related("updated_by")
+            .first()
+        )
 
     def get_initial(self):
-        saved = self.saved
-        return {"text": saved.text if saved else wording.default_letter_text(programme=self.programme)}
+        return {"text": wording.letter_text(programme=self.programme, language=self.language)}
 
     def get_context_data(self, **kwargs):
         form = kwargs.setdefault("form", self.get_form())
@@ -58,7 +77,12 @@ class LetterWordingView(ProgrammeMixin, FormView):
         return super().get_context_data(
             programme=self.programme,
             saved=self.saved,
-            check=wording.check_wording(text=text),
+            language=self.language,
+            language_info=translation.get_language_info(self.language),
+            english=self.english,
+            languages_of_letters=wording.languages_of_letters(programme=self.programme),
+            # Reading ease and worker-speak are English measures; every language has the length check.
+            check=wording.check_wording(text=text) if self.english else None,
             check_empty=not text.strip(),
             max_characters=MAX_LETTER_CHARACTERS,
             **kwargs,
@@ -69,13 +93,16 @@ class LetterWordingView(ProgrammeMixin, FormView):
             return self.render_to_response(self.get_context_data(form=form, checked=True))
         try:
             wording.save_wording(
-                programme=self.programme, text=form.cleaned_data["text"], user=self.request.user
+                programme=self.programme,
+                text=form.cleaned_data["text"],
+                user=self.request.user,
+                language=self.language,
             )
         except ValidationError as error:
             form.add_error("text", error)
             return self.form_invalid(form)
         check = wording.check_wording(text=form.cleaned_data["text"])
-        if check.terms:
+        if self.english and check.terms:
             messages.warning(
                 self.request,
                 ngettext(
@@ -87,7 +114,8 @@ class LetterWordingView(ProgrammeMixin, FormView):
             )
         else:
             messages.success(self.request, _("The words of the letter are saved."))
-        return redirect("invitations:letter_wording", self.programme.pk)
+        address = reverse("invitations:letter_wording", args=[self.programme.pk])
+        return redirect(address if self.english else f"{address}?language={self.language}")
 
 
 @require_POST

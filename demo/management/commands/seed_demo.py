@@ -100,6 +100,8 @@ PEOPLE = [
     ("Shabana Begum", Category.PARENT, "", 1, "", "bn"),
     ("Tomasz Wiśniewski", Category.PARENT, "", 2, "tomasz.w@example.org", "pl"),
     ("Grace Mensah", Category.PARENT, "", 2, "grace.mensah@example.org", "en"),
+    ("Nasreen Akhtar", Category.PARENT, "", 0, "nasreen.akhtar@example.org", "ur"),
+    ("Hodan Warsame", Category.PARENT, "", 1, "", "so"),
     ("Helen Carter", Category.SCHOOL_STAFF, StaffRole.TEACHER, 0, "h.carter@millbrook-primary.example", "en"),
     ("Daniel Okoye", Category.SCHOOL_STAFF, StaffRole.LEADER, 0, "d.okoye@millbrook-primary.example", "en"),
     ("Imran Ali", Category.SCHOOL_STAFF, StaffRole.SUPPORT_STAFF, 1, "i.ali@st-annes.example", "en"),
