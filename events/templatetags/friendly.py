@@ -4,7 +4,8 @@ languages parents read; names, not usernames."""
 from datetime import time
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.html import format_html
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -32,3 +33,13 @@ def person(user) -> str:
 def oneline(text: str) -> str:
     """An address kept on several lines, written on one: "12 Station Road, Millbrook, MB1 2AB"."""
     return ", ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+@register.filter
+def isolate(value) -> str:
+    """A name (or anything people typed) set apart from right-to-left text around it, so that a
+    Latin-script name inside Urdu or Arabic keeps its own direction: <bdi>…</bdi>. Left to right, as it
+    is (HTML-escaped by the template as usual)."""
+    if get_language_bidi():
+        return format_html("<bdi>{}</bdi>", value)
+    return value

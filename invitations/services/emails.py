@@ -6,9 +6,10 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar, Event
 
+from core import languages
 from core.mail import build_email, site_domain
 from core.models import Message
 from core.tokens import new_token
@@ -75,12 +76,16 @@ class ProgrammeDetails:
 
     upcoming: list[Session]
     facilitators: list[User]
-    calendars: dict[int | None, bytes] = field(default_factory=dict)  # session id (None: the series) → .ics
+    # (session id, or None for the series; language) → .ics
+    calendars: dict[tuple[int | None, str], bytes] = field(default_factory=dict)
 
-    def calendar(self, *, title: str, sessions: list[Session], key: int | None) -> bytes:
-        if key not in self.calendars:
-            self.calendars[key] = calendar_file(sessions=sessions, title=title)
-        return self.calendars[key]
+    def calendar(self, *, title: str, sessions: list[Session], key: int | None, language: str = "") -> bytes:
+        """The calendar file, its text (the kind of session) in ``language`` (core.languages)."""
+        spoken = languages.for_person(language or None)
+        if (key, spoken) not in self.calendars:
+            with translation.override(spoken):
+                self.calendars[key, spoken] = calendar_file(sessions=sessions, title=title)
+        return self.calendars[key, spoken]
 
 
 SharedDetails = dict[int, ProgrammeDetails]  # programme id → its details, for one dispatcher batch
@@ -152,7 +157,10 @@ def build_message(*, message: Message, shared: SharedDetails | None = None) -> E
             (
                 "better-together.ics",
                 details.calendar(
-                    title=programme.title, sessions=sessions, key=message.topic_id if is_reminder else None
+                    title=programme.title,
+                    sessions=sessions,
+                    key=message.topic_id if is_reminder else None,
+                    language=invitee.language,
                 ),
                 "text/calendar",
             )

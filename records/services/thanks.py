@@ -280,7 +280,9 @@ def build_thanks(message: Message, shared: dict[Any, Any]) -> EmailMessage:
     }
     attachments = []
     if following is not None:
-        calendar = details.calendar(title=programme.title, sessions=[following], key=following.pk)
+        calendar = details.calendar(
+            title=programme.title, sessions=[following], key=following.pk, language=invitee.language
+        )
         attachments.append(("better-together.ics", calendar, "text/calendar"))
     return build_email(
         template=message.kind,

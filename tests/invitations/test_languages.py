@@ -325,3 +325,57 @@ def test_urdu_and_arabic_letters_are_right_to_left_on_the_page(programme, world,
     assert name_x > page_width / 2, "the name in the greeting should sit on the right"
     left, right = ink_columns(png, (0.02, 0.98))
     assert right > 0.85 and left < 0.15  # ink across the page: not blank
+
+
+# Text in one direction inside text in the other --------------------------------------------------------
+
+
+def test_a_latin_name_and_a_phone_number_keep_their_direction_inside_urdu(client, programme, world):
+    world.school.parent_contact_name = "Sam Okafor"
+    world.school.parent_contact_phone = "0161 496 0000"
+    world.school.save()
+    invitation = reader(programme, world, "ur")
+
+    page = client.get(reverse("invitations:reply", args=[token_of(invitation)])).content.decode()
+
+    assert "<bdi>Amira</bdi>" in page  # the greeting: a Latin name set apart inside Urdu
+    assert 'dir="ltr">0161 496 0000</a>' in page  # digits in groups read left to right
+    html_letter = letters.render_letters_html(programme=programme, school=world.school, invitations=[invitation])
+    assert '<span class="nowrap" dir="ltr">0161 496 0000</span>' in html_letter
+    assert re.search(r'<bdi class="code" dir="ltr">[A-Z0-9]{3} [A-Z0-9]{3}</bdi>', html_letter)
+
+
+def test_times_inside_arabic_text_are_24_hour_digits(programme, world):
+    invitation = reader(programme, world, "ar", channel=Channel.LETTER)
+
+    html_letter = letters.render_letters_html(programme=programme, school=world.school, invitations=[invitation])
+
+    assert "09:30" in html_letter and "9:30am" not in html_letter
+
+
+def test_an_interpreter_language_typed_in_the_parents_own_script_is_kept(client, programme, world):
+    invitation = reader(programme, world, "ar")
+    answers = {f"session_{s.pk}": "yes" for s in programme.sessions.active()}
+
+    client.post(
+        reverse("invitations:reply", args=[token_of(invitation)]),
+        {**answers, "interpreter": "on", "interpreter_language": "العربية السودانية"},
+    )
+
+    invitation.refresh_from_db()
+    assert invitation.reply.interpreter_language == "العربية السودانية"
+
+
+def test_the_calendar_file_in_an_email_speaks_their_language(programme, world, smtp_sink):
+    reader(programme, world, "pl")
+    sync_schedule(programme=programme)
+    outbox.dispatch_due()
+
+    [email] = smtp_sink.to("amira@example.org")
+    [ics] = [part for part in email.iter_attachments() if part.get_content_type() == "text/calendar"]
+    calendar = ics.get_content()
+    calendar = calendar.decode() if isinstance(calendar, bytes) else calendar
+    with translation.override("pl"):
+        kind = str(programme.sessions.get(order=1).get_kind_display())
+    assert kind in calendar.replace("\r\n ", "")
+    assert "All-day workshop" not in calendar
