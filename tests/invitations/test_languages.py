@@ -340,7 +340,9 @@ def test_a_latin_name_and_a_phone_number_keep_their_direction_inside_urdu(client
 
     assert "<bdi>Amira</bdi>" in page  # the greeting: a Latin name set apart inside Urdu
     assert 'dir="ltr">0161 496 0000</a>' in page  # digits in groups read left to right
-    html_letter = letters.render_letters_html(programme=programme, school=world.school, invitations=[invitation])
+    html_letter = letters.render_letters_html(
+        programme=programme, school=world.school, invitations=[invitation]
+    )
     assert '<span class="nowrap" dir="ltr">0161 496 0000</span>' in html_letter
     assert re.search(r'<bdi class="code" dir="ltr">[A-Z0-9]{3} [A-Z0-9]{3}</bdi>', html_letter)
 
@@ -348,7 +350,9 @@ def test_a_latin_name_and_a_phone_number_keep_their_direction_inside_urdu(client
 def test_times_inside_arabic_text_are_24_hour_digits(programme, world):
     invitation = reader(programme, world, "ar", channel=Channel.LETTER)
 
-    html_letter = letters.render_letters_html(programme=programme, school=world.school, invitations=[invitation])
+    html_letter = letters.render_letters_html(
+        programme=programme, school=world.school, invitations=[invitation]
+    )
 
     assert "09:30" in html_letter and "9:30am" not in html_letter
 
