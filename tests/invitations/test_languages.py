@@ -339,6 +339,8 @@ def test_a_latin_name_and_a_phone_number_keep_their_direction_inside_urdu(client
     page = client.get(reverse("invitations:reply", args=[token_of(invitation)])).content.decode()
 
     assert "<bdi>Amira</bdi>" in page  # the greeting: a Latin name set apart inside Urdu
+    # The key question, as the facilitator typed it (here in English), reads in its own direction.
+    assert f'dir="auto">{programme.key_question}</p>' in page
     assert 'dir="ltr">0161 496 0000</a>' in page  # digits in groups read left to right
     html_letter = letters.render_letters_html(
         programme=programme, school=world.school, invitations=[invitation]
