@@ -160,7 +160,7 @@ def main() -> None:
         import pypdf
         from weasyprint import HTML
 
-        from invitations.enums import LetterState
+        from invitations.enums import LetterState, MessageKind
         from invitations.models import LetterWording
         from invitations.services import letters
 
@@ -180,7 +180,7 @@ def main() -> None:
                 raise SystemExit(f"bench: {how}: {pages} pages for {args.letters} letters")
             return pages
 
-        base_words = letters.letter_words(programme=programme)
+        base_words = letters.letter_words(programme=programme, kind=MessageKind.INVITATION, session=None)
 
         def fresh_words(label: str) -> None:
             # New words each time, so the fingerprint changes and a new batch is made.

@@ -2,7 +2,6 @@
 in it is translated and not fuzzy, keeps its placeholders, and msgfmt accepts it. A language added to
 settings is picked up here with no change to the tests."""
 
-import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,11 +10,9 @@ import polib
 import pytest
 from django.conf import settings
 
+from tests.catalogues import translations
+
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("translations", ROOT / "scripts" / "translations.py")
-assert spec is not None and spec.loader is not None
-translations = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(translations)
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.mail import build_email, render_plain
+from core.mail import render_plain
 from core.models import Message
 from core.outbox import send_soon
 from events.changes import Facts, Listener, Telling, listen
@@ -40,7 +40,7 @@ from events.models import Session, Venue
 
 from ..enums import Answer, ChangeState, Channel, MessageKind, MessageState
 from ..models import Invitation, SessionAnswer, SessionChange
-from .emails import issue_reply_link, unsubscribe_headers
+from .emails import email_to_invitee, issue_reply_link
 from .schedule import new_message, sync_schedule
 
 
@@ -418,14 +418,8 @@ def build_notice(*, message: Message) -> EmailMultiAlternatives:
         reply_url=reply_url,
         unsubscribe_url=unsubscribe_url,
     )
-    invitee = invitation.invitee
-    return build_email(
-        template="change",
-        context=context,
-        to_name=invitee.name,
-        to_address=invitee.email,
-        language=invitee.language,
-        headers=unsubscribe_headers(unsubscribe_url),
+    return email_to_invitee(
+        invitee=invitation.invitee, template="change", context=context, unsubscribe_url=unsubscribe_url
     )
 
 

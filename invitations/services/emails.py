@@ -1,5 +1,6 @@
 """What each outbox message says: the invitation, a session reminder and the gentle nudge."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from core.users import User
 from events.models import Programme, Session
 
 from ..enums import MessageKind
-from ..models import Invitation, Reply, ReplyToken
+from ..models import Invitation, Invitee, Reply, ReplyToken
 
 
 def issue_reply_link(*, invitation: Invitation) -> tuple[str, str]:
@@ -38,6 +39,27 @@ def unsubscribe_headers(unsubscribe_url: str) -> dict[str, str]:
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }
+
+
+def email_to_invitee(
+    *,
+    invitee: Invitee,
+    template: str,
+    context: dict,
+    unsubscribe_url: str,
+    attachments: Sequence[tuple[str, bytes | str, str]] = (),
+) -> EmailMultiAlternatives:
+    """An email to someone on a programme's list (core.mail.build_email), in their language, with the
+    unsubscribe headers every such email carries: invitations, reminders, notices, thank-yous."""
+    return build_email(
+        template=template,
+        context=context,
+        to_name=invitee.name,
+        to_address=invitee.email,
+        language=invitee.language,
+        headers=unsubscribe_headers(unsubscribe_url),
+        attachments=attachments,
+    )
 
 
 def calendar_file(*, sessions: list[Session], title: str, now: datetime | None = None) -> bytes:
@@ -146,13 +168,11 @@ def build_message(*, message: Message, shared: SharedDetails | None = None) -> E
         "reply": reply,
         "answers": answers,
     }
-    return build_email(
+    return email_to_invitee(
+        invitee=invitee,
         template=message.kind,
         context=context,
-        to_name=invitee.name,
-        to_address=invitee.email,
-        language=invitee.language,
-        headers=unsubscribe_headers(unsubscribe_url),
+        unsubscribe_url=unsubscribe_url,
         attachments=[
             (
                 "better-together.ics",

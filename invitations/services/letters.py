@@ -130,10 +130,15 @@ def letter_schools(*, programme: Programme, user: User) -> list[Organisation]:
     return list(schools)
 
 
-def letter_words(*, programme: Programme, language: str = settings.LANGUAGE_CODE) -> str:
-    """The facilitator's words for the letter in ``language``, or our own friendly default written in it
-    (services.wording)."""
-    return letter_text(programme=programme, language=language)
+def letter_words(
+    *, programme: Programme, kind: str, session: Session | None, language: str = settings.LANGUAGE_CODE
+) -> str:
+    """The words in the middle of a letter of ``kind``, in ``language``: a reminder's own, or the
+    programme's letter words for that language (services.wording.letter_text)."""
+    with translation.override(language):
+        if kind == MessageKind.REMINDER:
+            return reminder_words(session=reminder_session(session))
+        return letter_text(programme=programme, language=language)
 
 
 def reminder_words(*, session: Session) -> str:
@@ -367,10 +372,8 @@ def letter_parts(
     if sessions is None:
         sessions = letter_sessions(programme=programme, kind=kind, session=session)
     if words is None:
-        words = (
-            reminder_words(session=reminder_session(session))
-            if kind == MessageKind.REMINDER
-            else letter_words(programme=programme, language=translation.get_language())
+        words = letter_words(
+            programme=programme, kind=kind, session=session, language=translation.get_language()
         )
     shared = {
         "paragraphs": _paragraphs(words),
@@ -545,15 +548,10 @@ def words_in_each_language(
     codes = {languages.for_person(i.invitee.language) for i in invitations} | (
         {settings.LANGUAGE_CODE} if bilingual else set()
     )
-    words = []
-    for code in sorted(codes):
-        with translation.override(code):
-            text = (
-                reminder_words(session=reminder_session(session))
-                if kind == MessageKind.REMINDER
-                else letter_words(programme=programme, language=code)
-            )
-        words.append(f"[{code}] {text}")
+    words = [
+        f"[{code}] {letter_words(programme=programme, kind=kind, session=session, language=code)}"
+        for code in sorted(codes)
+    ]
     return "\n\n".join(words) + ("\n\n[bilingual]" if bilingual else "")
 
 

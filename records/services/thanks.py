@@ -35,14 +35,13 @@ from artwork.enums import Visibility
 from artwork.models import Artwork
 from core.enums import MessageChannel, MessageState
 from core.kinds import Kind, register
-from core.mail import build_email
 from core.models import Message
 from evaluations.services.words import WordCount, count_words
 from events.enums import ProgrammeStatus, SessionKind
 from events.models import DEFAULT_THANK_YOU_WORDS, Session
 from invitations.enums import Answer, Channel
 from invitations.models import Invitation, SessionAnswer
-from invitations.services.emails import issue_reply_link, programme_details, unsubscribe_headers
+from invitations.services.emails import email_to_invitee, issue_reply_link, programme_details
 from invitations.services.schedule import local_day, new_message, send_time
 
 from ..enums import MessageKind
@@ -284,13 +283,11 @@ def build_thanks(message: Message, shared: dict[Any, Any]) -> EmailMessage:
             title=programme.title, sessions=[following], key=following.pk, language=invitee.language
         )
         attachments.append(("better-together.ics", calendar, "text/calendar"))
-    return build_email(
+    return email_to_invitee(
+        invitee=invitee,
         template=message.kind,
         context=context,
-        to_name=invitee.name,
-        to_address=invitee.email,
-        language=invitee.language,
-        headers=unsubscribe_headers(unsubscribe_url),
+        unsubscribe_url=unsubscribe_url,
         attachments=attachments,
     )
 

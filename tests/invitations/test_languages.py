@@ -4,13 +4,11 @@ invitation email, the reply page, the thank-you page and a letter in it, with no
 words per language and bilingual letters."""
 
 import html
-import importlib.util
 import io
 import re
 import shutil
 import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pypdf
 import pytest
@@ -27,13 +25,8 @@ from invitations.services import letters, wording
 from invitations.services.csv_import import language_from
 from invitations.services.emails import issue_reply_link
 from invitations.services.schedule import sync_schedule
+from tests.catalogues import translations
 from tests.factories import InvitationFactory
-
-ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("translations", ROOT / "scripts" / "translations.py")
-assert spec is not None and spec.loader is not None
-translations = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(translations)
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 RTL = {code for code in LANGUAGES if translation.get_language_info(code)["bidi"]}
