@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "anymail",
     "crispy_forms",
     "crispy_bootstrap5",
     "rules.apps.AutodiscoverRulesConfig",
@@ -210,6 +211,38 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "core.mailbox.MailboxBackend"
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# Or another email backend by its dotted path: "core.notify.NotifyEmailBackend" (email through GOV.UK
+# Notify) or a django-anymail ESP ("anymail.backends.mailgun.EmailBackend", with ANYMAIL below).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "") or EMAIL_BACKEND
+
+# GOV.UK Notify (core.notify, core.sms): the service's API key, the templates whose whole content is
+# ((body)) (and, for email, the subject ((subject))), and the bearer token Notify's delivery callbacks
+# carry (core.callbacks). Texts go through Notify when its key is set; otherwise each is written to
+# var/sms, readable from the site in DEBUG.
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_SMS_TEMPLATE_ID = os.environ.get("NOTIFY_SMS_TEMPLATE_ID", "")
+NOTIFY_EMAIL_TEMPLATE_ID = os.environ.get("NOTIFY_EMAIL_TEMPLATE_ID", "")
+NOTIFY_CALLBACK_TOKEN = os.environ.get("NOTIFY_CALLBACK_TOKEN", "")
+NOTIFY_TIMEOUT = float(os.environ.get("NOTIFY_TIMEOUT", "15"))
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "") or (
+    "core.sms.NotifySmsBackend" if NOTIFY_API_KEY else "core.sms.FileSmsBackend"
+)
+SMS_FILE_PATH = str(VAR_DIR / "sms")
+# Texts go only between these hours, local time ("9-19": from 9am until 7pm); one due outside them waits.
+SMS_HOURS = tuple(int(hour) for hour in os.environ.get("SMS_HOURS", "9-19").split("-", 1))
+# An email provider's tracking webhooks through django-anymail (core.webhooks): the signing key the
+# provider gives, and the "user:password" its webhook URL carries (basic authentication).
+ANYMAIL = {
+    "MAILGUN_API_KEY": os.environ.get("MAILGUN_API_KEY", ""),
+    "MAILGUN_SENDER_DOMAIN": os.environ.get("MAILGUN_SENDER_DOMAIN", ""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", ""),
+}
+# The provider's word on a message: asked after this long when no callback has brought it, for as many
+# days as Notify keeps it.
+DELIVERY_POLL_AFTER_SECONDS = int(os.environ.get("DELIVERY_POLL_AFTER_SECONDS", "3600"))
+DELIVERY_POLL_DAYS = 7
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Better Together <hello@bettertogether.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -239,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_DISPATCH_EVERY_SECONDS,
         # A run that waited longer than the interval is dropped: the next one does the same work.
         "options": {"expires": OUTBOX_DISPATCH_EVERY_SECONDS},
+    },
+    "poll-delivery": {
+        "task": "core.poll_delivery",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60},
     },
 }
 if REDIS_URL:

@@ -8,5 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Register this app's Celery tasks in every process, so services can enqueue them by name
-        # (core.queue) without importing them.
-        from . import tasks  # noqa: F401
+        # (core.queue) without importing them; and connect the receiver of email providers' tracking
+        # events (django-anymail's signal: core.webhooks).
+        from . import tasks, webhooks  # noqa: F401

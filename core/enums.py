@@ -15,8 +15,19 @@ class MessageChannel(models.TextChoices):
     they are printed by a school, never sent by the dispatcher."""
 
     EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
     LETTER = "letter", _("Letter through school")
 
 
 # The channels the dispatcher sends; rows on other channels only wait to be printed.
-SENT_CHANNELS = (MessageChannel.EMAIL,)
+SENT_CHANNELS = (MessageChannel.EMAIL, MessageChannel.SMS)
+
+
+class Delivery(models.TextChoices):
+    """What the provider said of a message after it took it (core.delivery): Notify's callbacks and
+    polls, an email provider's webhooks, or an SMTP refusal at send time. Blank: no word yet."""
+
+    DELIVERED = "delivered", _("Delivered")
+    TEMPORARY_FAILURE = "temporary-failure", _("Not delivered yet (will try again)")
+    PERMANENT_FAILURE = "permanent-failure", _("Not working (no such address or number)")
+    COMPLAINT = "complaint", _("Marked as unwanted")

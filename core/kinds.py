@@ -17,6 +17,7 @@ from django.db.models import Q
 
 if TYPE_CHECKING:
     from .models import Message
+    from .sms import SmsMessage
 
 
 def _always(message: Message, now: datetime) -> bool:
@@ -35,6 +36,10 @@ class Kind:
     - ``prepare(now)`` runs at the start of beat's dispatch (e.g. bring a schedule up to date); a quick
       run for rows a person's action just made (core.outbox.send_soon) skips it.
     - ``on_not_sent(message)`` runs when sending a row of this kind failed, for now or for good.
+    - ``build_sms(message, shared)`` makes the text message for a row on the SMS channel; a kind without
+      one is never sent by text (a row on that channel fails, saying so).
+    - ``on_bounce(message)`` runs once when the provider says the row's address or number does not work
+      (core.delivery): the owner marks it and finds the person another way.
     """
 
     name: str
@@ -44,6 +49,8 @@ class Kind:
     ready: Q | None = None
     prepare: Callable[[datetime], object] | None = None
     on_not_sent: Callable[[Message], None] | None = None
+    build_sms: Callable[[Message, dict[Any, Any]], SmsMessage] | None = None
+    on_bounce: Callable[[Message], None] | None = None
 
 
 KINDS: dict[str, Kind] = {}

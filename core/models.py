@@ -5,8 +5,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
-from .enums import SENT_CHANNELS, MessageChannel, MessageState
+from .enums import SENT_CHANNELS, Delivery, MessageChannel, MessageState
 from .kinds import due_kinds, kind_label
+from .sms import texting_hours
 
 # --- The outbox ---------------------------------------------------------------------------------------
 
@@ -15,12 +16,13 @@ class MessageQuerySet(models.QuerySet):
     def due(self, now: datetime) -> "MessageQuerySet":
         """Rows whose time has come (and whose retry wait, if any, is over), on a channel the dispatcher
         sends, of a registered kind whose own condition holds (core.kinds.Kind.ready: an invitation waits
-        while its programme is being planned)."""
+        while its programme is being planned). Texts wait for texting hours (core.sms.texting_hours)."""
+        channels = SENT_CHANNELS if texting_hours(now) else (MessageChannel.EMAIL,)
         return self.filter(
             Q(retry_at__isnull=True) | Q(retry_at__lte=now),
             due_kinds(),
             state=MessageState.SCHEDULED,
-            channel__in=SENT_CHANNELS,
+            channel__in=channels,
             scheduled_for__lte=now,
         )
 
@@ -41,7 +43,8 @@ class Message(models.Model):
     )
     topic_id = models.PositiveBigIntegerField(null=True, blank=True)
     topic = GenericForeignKey("topic_type", "topic_id")
-    # Confirmations: the reply version they confirm (each change of answer gets its own). 0 otherwise.
+    # Confirmations: the reply version they confirm (each change of answer gets its own); a message sent
+    # again after the provider said it never arrived (the address since fixed): the next. 0 otherwise.
     version = models.PositiveIntegerField(default=0)
     channel = models.CharField(max_length=8, choices=MessageChannel.choices)
     # When it should go; retry_at holds it back after a temporary failure.
@@ -53,6 +56,12 @@ class Message(models.Model):
     claim = models.CharField(max_length=32, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What the provider said afterwards (core.delivery): its id for the message, and its last word.
+    provider = models.CharField(max_length=16, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    delivery = models.CharField(max_length=20, choices=Delivery.choices, blank=True)
+    delivery_said = models.CharField(max_length=500, blank=True)
+    delivery_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = MessageQuerySet.as_manager()
@@ -65,6 +74,7 @@ class Message(models.Model):
                 "recipient_type",
                 "recipient_id",
                 "kind",
+                "channel",
                 "version",
                 condition=Q(topic_id__isnull=True),
                 name="one_outbox_message_per_kind",
@@ -73,8 +83,10 @@ class Message(models.Model):
                 "recipient_type",
                 "recipient_id",
                 "kind",
+                "channel",
                 "topic_type",
                 "topic_id",
+                "version",
                 condition=Q(topic_id__isnull=False),
                 name="one_outbox_message_per_kind_and_topic",
             ),

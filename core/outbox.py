@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -35,11 +36,14 @@ from django.db import OperationalError
 from django.db.models import F
 from django.utils import timezone
 
-from .enums import MessageState
-from .kinds import kind_of, prepare_all
+from .delivery import record_delivery, reference_of
+from .enums import Delivery, MessageChannel, MessageState
+from .kinds import Kind, kind_of, prepare_all
 from .mail import site_domain
 from .models import Message
+from .providers import AddressRefused, NotSent, TryLater
 from .queue import enqueue_on_commit
+from .sms import BaseSmsBackend, get_sms_backend
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +76,12 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    pass
+    """This message will never go. ``address_at_fault``: because of the address or number itself (an
+    SMTP 5xx for the recipient, a number the provider refuses), which then does not work."""
+
+    def __init__(self, text: str, *, address_at_fault: bool = False) -> None:
+        super().__init__(text)
+        self.address_at_fault = address_at_fault
 
 
 def _said(answer: bytes | str) -> str:
@@ -81,11 +90,17 @@ def _said(answer: bytes | str) -> str:
 
 def classify(error: Exception) -> Exception:
     """A 4xx answer, a dropped connection, a timeout or a briefly busy database is temporary; a 5xx
-    answer is permanent; anything else (a bug in building the message) is returned as it is: final."""
+    answer is permanent (and, refusing the recipient, says the address does not work); so is a
+    provider's refusal (GOV.UK Notify's, for a text or an email: core.providers); anything else (a bug
+    in building the message) is returned as it is: final."""
+    if isinstance(error, TryLater):
+        return TemporaryFailure(str(error))
+    if isinstance(error, NotSent):
+        return PermanentFailure(str(error), address_at_fault=isinstance(error, AddressRefused))
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, answer = next(iter(error.recipients.values()))
         text = f"{code} {_said(answer)}"
-        return PermanentFailure(text) if code >= 500 else TemporaryFailure(text)
+        return PermanentFailure(text, address_at_fault=True) if code >= 500 else TemporaryFailure(text)
     if isinstance(error, smtplib.SMTPResponseException):
         text = f"{error.smtp_code} {_said(error.smtp_error)}"
         return PermanentFailure(text) if error.smtp_code >= 500 else TemporaryFailure(text)
@@ -191,8 +206,55 @@ def _not_sent(message: Message, *, deadline: float | None = None) -> None:
         patiently(lambda: on_not_sent(message), deadline=deadline)
 
 
-def send_claimed(*, messages: list[Message], connection: BaseEmailBackend, result: DispatchResult) -> None:
-    """Send claimed rows over one connection, recording each outcome as it happens."""
+class Senders:
+    """The connections a dispatch run sends through, opened when first needed: the email backend's
+    (one SMTP session for the run) and the SMS backend."""
+
+    def __init__(self, connection: BaseEmailBackend | None = None) -> None:
+        self.email = connection or get_connection(fail_silently=False)
+        self._sms: BaseSmsBackend | None = None
+
+    @property
+    def sms(self) -> BaseSmsBackend:
+        if self._sms is None:
+            self._sms = get_sms_backend()
+        return self._sms
+
+    def send(self, message: Message, kind: Kind, shared: dict[Any, Any]) -> tuple[str, str]:
+        """Build and send one row on its channel; return (provider, the provider's id for it)."""
+        if message.channel == MessageChannel.SMS:
+            if kind.build_sms is None:
+                raise LookupError(f"Messages of kind {message.kind!r} have no text-message version.")
+            text = kind.build_sms(message, shared)
+            return self.sms.name, self.sms.send(text)
+        email = kind.build(message, shared)
+        # The same Message-ID each time a row is sent: a copy sent again after a dead worker's row was
+        # put back is recognisably the same message, and a provider's webhook names the row by it.
+        email.extra_headers["Message-ID"] = f"<{reference_of(message)}@{site_domain()}>"
+        self.email.open()  # reuses the open SMTP session; reconnects after an error closed it
+        self.email.send_messages([email])
+        return _provider_of(self.email), _provider_id(email)
+
+    def reset_email(self) -> None:
+        self.email.close()  # after an error the SMTP session may be in any state: start afresh
+
+
+def _provider_of(connection: BaseEmailBackend) -> str:
+    """A short name for the email backend ("notify", "mailgun", "smtp"…), kept on the row."""
+    named = getattr(connection, "provider_name", None) or getattr(connection, "esp_name", None)
+    return str(named or type(connection).__module__.rsplit(".", 1)[-1]).lower()[:16]
+
+
+def _provider_id(email: Any) -> str:
+    """The provider's id for an email it took: anymail's status, our Notify backend's, else none
+    (SMTP: the Message-ID we gave names it)."""
+    status = getattr(email, "anymail_status", None)
+    provider_id = getattr(status, "message_id", None) or getattr(email, "provider_id", None)
+    return str(provider_id)[:100] if provider_id else ""
+
+
+def send_claimed(*, messages: list[Message], senders: Senders, result: DispatchResult) -> None:
+    """Send claimed rows, recording each outcome as it happens."""
     shared: dict[Any, Any] = {}  # what a batch's messages have in common, built once (Kind.build)
     for message in messages:
         now = timezone.now()
@@ -213,15 +275,11 @@ def send_claimed(*, messages: list[Message], connection: BaseEmailBackend, resul
                 if _finish(message, deadline=deadline, state=MessageState.CANCELLED, claim=""):
                     result.cancelled += 1
                 continue
-            email = kind.build(message, shared)
-            # The same Message-ID each time a row is sent: a copy sent again after a dead worker's
-            # row was put back is recognisably the same message.
-            email.extra_headers["Message-ID"] = f"<outbox-{message.pk}@{site_domain()}>"
-            connection.open()  # reuses the open SMTP session; reconnects after an error closed it
-            connection.send_messages([email])
+            provider, provider_id = senders.send(message, kind, shared)
         except Exception as raw:  # noqa: BLE001 -- every failure must be recorded on the row
             error = classify(raw)
-            connection.close()  # after an error the SMTP session may be in any state: start afresh
+            if message.channel != MessageChannel.SMS:
+                senders.reset_email()
             if isinstance(error, TemporaryFailure) and message.attempts < MAX_ATTEMPTS:
                 if _finish(
                     message,
@@ -242,11 +300,17 @@ def send_claimed(*, messages: list[Message], connection: BaseEmailBackend, resul
                     last_error=str(error)[:2000],
                 ):
                     _not_sent(message, deadline=deadline)
+                    if isinstance(error, PermanentFailure) and error.address_at_fault:
+                        # The address or number does not work: as if the provider had said so later.
+                        bounced = partial(
+                            record_delivery, message, status=Delivery.PERMANENT_FAILURE, said=str(error)
+                        )
+                        patiently(bounced, deadline=deadline)
                 result.failed += 1
             logger.warning("outbox message %s not sent (attempt %s): %s", message.pk, message.attempts, error)
             result.errors.append(str(error))
             continue
-        # The email has gone: recording that is waited for, or the sweeper would send it again.
+        # The message has gone: recording that is waited for, or the sweeper would send it again.
         if _finish(
             message,
             deadline=deadline,
@@ -254,6 +318,8 @@ def send_claimed(*, messages: list[Message], connection: BaseEmailBackend, resul
             sent_at=timezone.now(),
             claim="",
             last_error="",
+            provider=provider[:16],
+            provider_id=provider_id,
         ):
             result.sent += 1
 
@@ -275,12 +341,12 @@ def dispatch_due(
     if prepare:
         patiently(lambda: prepare_all(timezone.now()))
         result.requeued = patiently(lambda: requeue_stuck(now=timezone.now()))
-    connection = get_connection(fail_silently=False)
+    senders = Senders()
     try:
         while batch := claim_due(now=timezone.now(), limit=batch_size, only=only):
-            send_claimed(messages=batch, connection=connection, result=result)
+            send_claimed(messages=batch, senders=senders, result=result)
     finally:
-        connection.close()
+        senders.reset_email()
     return result
 
 

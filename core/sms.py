@@ -9,17 +9,19 @@
   whole content is ``((body))``: we write the text, Notify only carries it.
 
 A backend's ``send(message)`` returns the provider's id for the text, or raises ``SmsTemporaryFailure``
-(try again later) or ``SmsPermanentFailure`` (this text will never go). ``status(provider_id)`` says what
-the provider knows of it since: one of DELIVERY_STATUSES, or None when it knows nothing.
+(try again later) or ``SmsPermanentFailure`` (this text will never go; ``SmsNumberRefused`` when the
+number is at fault): the failures every sending backend raises (core.providers), by their SMS names.
+``status(provider_id)`` says what the provider knows of it since: one of DELIVERY_STATUSES, or None when
+it knows nothing.
 
-The API key never appears in an exception, a log line or a file of ours.
+What both Notify backends (texts here, email) share is in core.notify. The API key never appears in an
+exception, a log line or a file of ours.
 """
 
 import json
 import logging
 import re
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,23 +31,27 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from notifications_python_client.errors import APIError, HTTPError
-from notifications_python_client.notifications import NotificationsAPIClient
+from notifications_python_client.errors import APIError
+
+# Notify's own names (core.notify), importable from here too, beside the texts they concern.
+from .notify import DEFAULT_NOTIFY_BASE_URL as DEFAULT_NOTIFY_BASE_URL
+from .notify import DEFAULT_NOTIFY_TIMEOUT as DEFAULT_NOTIFY_TIMEOUT
+from .notify import NOTIFY_API_KEY_FORMAT as NOTIFY_API_KEY_FORMAT
+from .notify import NOTIFY_SAID_LIMIT as NOTIFY_SAID_LIMIT
+from .notify import NOTIFY_STATUSES as NOTIFY_STATUSES
+from .notify import NotifyConnection, notification_id, template_setting
+
+# What status() answers: the provider's words, normalised.
+from .providers import DELIVERED as DELIVERED
+from .providers import DELIVERY_STATUSES as DELIVERY_STATUSES
+from .providers import PERMANENT_FAILURE as PERMANENT_FAILURE
+from .providers import SENDING as SENDING
+from .providers import TEMPORARY_FAILURE as TEMPORARY_FAILURE
+from .providers import AddressRefused, NotSent, Refused, TryLater
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SMS_BACKEND: Final = "core.sms.FileSmsBackend"
-DEFAULT_NOTIFY_BASE_URL: Final = "https://api.notifications.service.gov.uk"
-# Well under OUTBOX_STUCK_AFTER_SECONDS, as EMAIL_TIMEOUT is: a send that hangs fails (and is retried)
-# long before the sweeper could give its row to another worker.
-DEFAULT_NOTIFY_TIMEOUT: Final = 15.0
-
-# What status() answers: the provider's words, normalised.
-SENDING: Final = "sending"
-DELIVERED: Final = "delivered"
-TEMPORARY_FAILURE: Final = "temporary-failure"
-PERMANENT_FAILURE: Final = "permanent-failure"
-DELIVERY_STATUSES: Final = frozenset({SENDING, DELIVERED, TEMPORARY_FAILURE, PERMANENT_FAILURE})
 
 # GSM 03.38: the basic character set (127 characters; the 128th code is the escape to the extension
 # table) and the extension table, whose characters take two septets (the escape and the character).
@@ -63,18 +69,22 @@ UCS2_SINGLE, UCS2_MULTI = 70, 67
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
-
-class SmsError(Exception):
-    """A text was not sent. The message says why, in words fit for the outbox row's last error."""
-
-
-class SmsTemporaryFailure(SmsError):
-    """The provider could not take the text now (down, busy, unreachable, too slow): try again later."""
+# Texts go from 9am to 7pm, local time (SMS_HOURS, start and end hours): one due outside waits, unclaimed.
+DEFAULT_SMS_HOURS: Final = (9, 19)
 
 
-class SmsPermanentFailure(SmsError):
-    """The provider refused the text (a number it cannot send to, a key or template it does not know):
-    sending it again would be refused again."""
+# A text not sent raises one of the failures every sending backend raises (core.providers), by these
+# names: not sent at all; try again later; refused for good; refused because of the number itself.
+SmsError = NotSent
+SmsTemporaryFailure = TryLater
+SmsPermanentFailure = Refused
+SmsNumberRefused = AddressRefused
+
+
+def texting_hours(now: datetime) -> bool:
+    """Whether a text may go at ``now``: between SMS_HOURS' start and end hours, local time."""
+    start, end = getattr(settings, "SMS_HOURS", DEFAULT_SMS_HOURS)
+    return start <= timezone.localtime(now).hour < end
 
 
 def is_gsm7(text: str) -> bool:
@@ -130,7 +140,10 @@ class SmsMessage:
 
 class BaseSmsBackend:
     """What every SMS backend does. A backend may keep a connection between sends: make one per worker
-    (or per dispatch run), not one shared between threads."""
+    (or per dispatch run), not one shared between threads. ``name`` is kept on each outbox row it sent,
+    so a later look-up of its status asks the same provider."""
+
+    name = "sms"
 
     def send(self, message: SmsMessage) -> str:
         """Send ``message``; return the provider's id for it. Raises SmsTemporaryFailure or
@@ -158,7 +171,7 @@ def _require_e164(message: SmsMessage) -> None:
     """Refuse what no backend can send, the same way in every backend (so the embedded default fails
     where production would)."""
     if not E164.fullmatch(message.to):
-        raise SmsPermanentFailure("The number is not in international form (+44…).")
+        raise SmsNumberRefused("The number is not in international form (+44…).")
     if not message.body.strip():
         raise SmsPermanentFailure("The text is empty.")
 
@@ -193,6 +206,8 @@ class SentSms:
 class FileSmsBackend(BaseSmsBackend):
     """Each text is written as one JSON file (to, body, reference, parts, encoding, sent_at) under
     SMS_FILE_PATH. Nothing leaves the machine; a kept text counts as delivered."""
+
+    name = "file"
 
     def __init__(self, *, file_path: str | Path | None = None) -> None:
         self.folder = Path(file_path) if file_path else sms_dir()
@@ -273,29 +288,7 @@ class FileSmsBackend(BaseSmsBackend):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Production: GOV.UK Notify.
-
-# An API key is "{key_name}-{service_id}-{secret}", both UUIDs; the client reads the last 73 characters.
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-NOTIFY_API_KEY_FORMAT = re.compile(rf".*-({_UUID})-({_UUID})", re.IGNORECASE | re.DOTALL)
-
-# Notify's statuses for a text, and what they mean to us. "sent" is "sent internationally": some
-# countries' networks say nothing more, so it is as delivered as it will ever be known to be.
-# technical-failure: Notify could not hand the text to its provider; it was not charged, and may be sent
-# again. Anything else (the letter statuses) is unknown.
-NOTIFY_STATUSES: Final = {
-    "created": SENDING,
-    "sending": SENDING,
-    "pending": SENDING,
-    "delivered": DELIVERED,
-    "sent": DELIVERED,
-    "permanent-failure": PERMANENT_FAILURE,
-    "temporary-failure": TEMPORARY_FAILURE,
-    "technical-failure": TEMPORARY_FAILURE,
-}
-
-# A refusal quoted in an error is cut to this many characters: it goes in the outbox row's last error.
-NOTIFY_SAID_LIMIT = 500
+# Production: GOV.UK Notify (its client, error words and statuses: core.notify).
 
 
 class NotifySmsBackend(BaseSmsBackend):
@@ -303,6 +296,8 @@ class NotifySmsBackend(BaseSmsBackend):
     ``((body))``. Settings: NOTIFY_API_KEY, NOTIFY_SMS_TEMPLATE_ID, NOTIFY_BASE_URL (the public API by
     default) and NOTIFY_TIMEOUT (seconds, 15 by default). Keeps one HTTP session: one backend per thread.
     """
+
+    name = "notify"
 
     def __init__(
         self,
@@ -312,21 +307,9 @@ class NotifySmsBackend(BaseSmsBackend):
         base_url: str | None = None,
         timeout: float | None = None,
     ) -> None:
-        key = api_key or getattr(settings, "NOTIFY_API_KEY", "") or ""
-        if not NOTIFY_API_KEY_FORMAT.fullmatch(key.strip()):
-            # Never quote the key, even a wrong one: it may be nearly right.
-            raise ImproperlyConfigured(
-                "NOTIFY_API_KEY is not set or is not a GOV.UK Notify API key (name-service id-secret)."
-            )
-        self.template_id = template_id or getattr(settings, "NOTIFY_SMS_TEMPLATE_ID", "") or ""
-        if not re.fullmatch(_UUID, self.template_id, re.IGNORECASE):
-            raise ImproperlyConfigured("NOTIFY_SMS_TEMPLATE_ID is not set or is not a template id (a UUID).")
-        self._secret = key.strip()[-36:]
-        self.client = NotificationsAPIClient(
-            key.strip(),
-            base_url=base_url or getattr(settings, "NOTIFY_BASE_URL", "") or DEFAULT_NOTIFY_BASE_URL,
-            timeout=timeout or getattr(settings, "NOTIFY_TIMEOUT", DEFAULT_NOTIFY_TIMEOUT),
-        )
+        self.connection = NotifyConnection(api_key=api_key, base_url=base_url, timeout=timeout)
+        self.client = self.connection.client
+        self.template_id = template_setting(template_id, "NOTIFY_SMS_TEMPLATE_ID")
 
     def __repr__(self) -> str:
         return f"<NotifySmsBackend {self.client.base_url}>"
@@ -342,63 +325,8 @@ class NotifySmsBackend(BaseSmsBackend):
             )
         except APIError as error:
             # `from None`: the client's error holds the request, and with it a signed bearer token.
-            raise self._failure(error) from None
-        provider_id = answer.get("id") if isinstance(answer, dict) else None
-        if not isinstance(provider_id, str) or not provider_id:
-            # It may have gone: Notify answered, but not as it does. Say so rather than guess.
-            raise SmsTemporaryFailure("GOV.UK Notify's answer had no notification id.")
-        return provider_id
+            raise self.connection.failure(error) from None
+        return notification_id(answer)
 
     def status(self, provider_id: str) -> str | None:
-        try:
-            uuid.UUID(provider_id)
-        except ValueError:
-            return None  # not one of Notify's ids: never put it into a URL
-        try:
-            notification = self.client.get_notification_by_id(provider_id)
-        except HTTPError as error:
-            if error.response is not None and error.status_code in (400, 404):
-                return None  # unknown to Notify (it forgets after 7 days)
-            raise self._failure(error) from None
-        except APIError as error:
-            raise self._failure(error) from None
-        said = notification.get("status") if isinstance(notification, dict) else None
-        return NOTIFY_STATUSES.get(said) if isinstance(said, str) else None
-
-    def _failure(self, error: APIError) -> SmsError:
-        """The client's error as ours: unreachable, too slow, rate-limited (429) or a 5xx answer is
-        temporary; any other refusal (400 bad number, 403 bad key) is permanent."""
-        if isinstance(error, HTTPError) and error.response is None:
-            cause = type(error.__cause__).__name__ if error.__cause__ else "no answer"
-            return SmsTemporaryFailure(f"GOV.UK Notify could not be reached ({cause}).")
-        status_code = error.status_code
-        if not isinstance(error, HTTPError):  # a 2xx answer that was not JSON
-            return SmsTemporaryFailure(f"GOV.UK Notify's answer ({status_code}) could not be read.")
-        text = self._redact(f"GOV.UK Notify answered {status_code}: {_notify_said(error)}")
-        if status_code == 429 or status_code >= 500:
-            return SmsTemporaryFailure(text)
-        return SmsPermanentFailure(text)
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._secret, "[secret]")
-
-
-def _notify_said(error: APIError) -> str:
-    """Notify's own words from an error answer: its `errors` list ("BadRequestError: …"), or its
-    `message`, or the client's summary."""
-    said: Any  # the answer's JSON, whatever the client's annotation says
-    try:
-        said = error.message
-    except Exception:  # the client reads the answer's JSON; never let that hide the failure
-        said = ""
-    if isinstance(said, list):
-        words = []
-        for item in said:
-            if isinstance(item, dict):
-                kind, message = item.get("error"), item.get("message")
-                words.append(f"{kind}: {message}" if kind else str(message))
-            else:
-                words.append(str(item))
-        said = "; ".join(words)
-    text = str(said or "no reason given")
-    return text if len(text) <= NOTIFY_SAID_LIMIT else text[: NOTIFY_SAID_LIMIT - 1] + "…"
+        return self.connection.status(provider_id)

@@ -1,8 +1,9 @@
-"""The floor's tasks: the outbox dispatcher, run by beat, and its quick run for what a person just did."""
+"""The floor's tasks: the outbox dispatcher, run by beat, and its quick run for what a person just did;
+the poll asking GOV.UK Notify what became of messages it has said nothing of."""
 
 from celery import shared_task
 
-from . import outbox
+from . import delivery, outbox
 
 
 def _summary(result: outbox.DispatchResult) -> dict[str, int]:
@@ -33,3 +34,13 @@ def send_due_now(message_ids: list[int]) -> dict[str, int]:
     query.
     """
     return _summary(outbox.dispatch_due(prepare=False, only=message_ids))
+
+
+@shared_task(name="core.poll_delivery", ignore_result=True)
+def poll_delivery() -> dict[str, int]:
+    """Run by beat every 15 minutes: ask GOV.UK Notify about sent messages it has said nothing final of
+    DELIVERY_POLL_AFTER_SECONDS after sending, and record its word (core.delivery.poll_delivery). Short:
+    at most delivery.POLL_BATCH rows a run; Notify unreachable ends it quietly, for the next run to try.
+    Safe to overlap with itself and with Notify's callbacks: recording a word twice changes nothing.
+    """
+    return delivery.poll_delivery()

@@ -10,6 +10,10 @@ Told per number (or email address), it refuses: ``state.refuse(to, 400)`` (a Bad
 JSON error shape), 429, 500 or any status; ``state.delay(to, seconds)`` answers slowly; and
 ``state.will_report(to, "delivered")`` makes later look-ups of that recipient's notifications say so
 (``state.set_status(id, ...)`` for one notification). A new notification is "created".
+
+``state.callback(url, token, notification, status)`` does what Notify does when a notification's status
+changes and the service has a callback URL: it POSTs the notification's delivery receipt as JSON to
+``url`` with ``Authorization: Bearer <token>`` (and later look-ups report that status too).
 """
 
 import json
@@ -24,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
+from requests import Response, post
 
 SERVICE_ID = "7d9c0a4e-35a1-4f3e-9c1b-2f6d8e5a4b10"
 SECRET = "c5e2a7b1-9f04-4d6e-8a3c-1b7f0e9d2c45"
@@ -118,6 +123,29 @@ class FakeNotify:
     def set_status(self, notification_id: str, status: str) -> None:
         with self.lock:
             self.notifications[notification_id].status = status
+
+    def callback(
+        self, url: str, token: str, notification: Notification, status: str, *, timeout: float = 10.0
+    ) -> Response:
+        """POST Notify's delivery receipt for ``notification``, now ``status``, to the service's callback
+        ``url`` with ``token`` as its bearer token, as Notify does; return the answer."""
+        completed_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with self.lock:
+            notification.status = status
+            template = self.templates.get(notification.template_id)
+        receipt = {
+            "id": notification.id,
+            "reference": notification.reference,
+            "to": notification.to,
+            "status": status,
+            "created_at": notification.created_at,
+            "completed_at": completed_at,
+            "sent_at": notification.created_at,
+            "notification_type": notification.type,
+            "template_id": notification.template_id,
+            "template_version": template.version if template else 1,
+        }
+        return post(url, json=receipt, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
 
     def sent_to(self, to: str) -> list[Notification]:
         with self.lock:

@@ -1,7 +1,8 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives.
 
 Recipients containing "tempfail" get a 451 answer, "permfail" a 550, so tests can see how the outbox
-treats a mail server's temporary and permanent refusals.
+treats a mail server's temporary and permanent refusals; so do addresses at the demo's pretend bouncing
+domain (core.mailbox.BOUNCE_DOMAIN), as any real server would refuse a ".invalid" one.
 """
 
 import email
@@ -24,7 +25,7 @@ class Sink:
     tempfail_left: dict[str, int] = field(default_factory=dict)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if "permfail" in address:
+        if "permfail" in address or address.lower().endswith("@bounce.invalid"):
             return "550 5.1.1 No such mailbox here"
         if "tempfail" in address:
             with self.lock:

@@ -173,7 +173,7 @@ def test_opted_out_between_scheduling_and_sending_gets_nothing(open_programme, s
     replies.opt_out(invitation=invitation)
 
     result = outbox.DispatchResult()
-    outbox.send_claimed(messages=claimed, connection=_connection(), result=result)
+    outbox.send_claimed(messages=claimed, senders=outbox.Senders(_connection()), result=result)
 
     assert result.sent == 0 and result.cancelled == 1
     assert smtp_sink.to("changed-mind@example.org") == []
@@ -237,10 +237,12 @@ def test_a_batch_slower_than_the_sweeper_timeout_is_not_sent_twice(open_programm
     long_ago = timezone.now() - timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS + 1)
     batch = outbox.claim_due(now=long_ago)  # worker A claimed these a while ago and is still sending
     result = outbox.DispatchResult()
-    outbox.send_claimed(messages=batch[:1], connection=_connection(), result=result)
+    outbox.send_claimed(messages=batch[:1], senders=outbox.Senders(_connection()), result=result)
 
     outbox.dispatch_due()  # worker B: its sweeper sees A's remaining rows as stuck
-    outbox.send_claimed(messages=batch[1:], connection=_connection(), result=result)  # A carries on
+    outbox.send_claimed(
+        messages=batch[1:], senders=outbox.Senders(_connection()), result=result
+    )  # A carries on
 
     recipients = [m["To"] for m in smtp_sink.messages]
     assert len(recipients) == len(set(recipients)) == 3
