@@ -21,6 +21,7 @@ class StaffRole(models.TextChoices):
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
     LETTER = "letter", _("Letter through school")
     # Someone met on the day who left no contact details: on the list, but we send them nothing.
     NONE = "none", _("No messages (met on the day)")

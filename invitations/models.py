@@ -63,8 +63,27 @@ class Invitee(models.Model):
     )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # E.164 ("+447700900123"), read from what people write by core.phones.uk_mobile.
+    mobile = models.CharField(
+        _("mobile number"), max_length=16, blank=True, help_text=_("For text messages. A UK mobile number.")
+    )
+    texts_agreed = models.BooleanField(_("agreed to text messages"), default=False)
     language = models.CharField(_("preferred language"), max_length=8, choices=LANGUAGES, default="en")
+    interpreter = models.BooleanField(
+        _("needs an interpreter"), default=False, help_text=_("On the phone, and at the sessions.")
+    )
     channel = models.CharField(_("how we reach them"), max_length=8, choices=Channel.choices)
+    texts_too = models.BooleanField(
+        _("text messages as well"),
+        default=False,
+        help_text=_("Reminders and news by text as well as by email or letter."),
+    )
+    # What the provider said when an address or number stopped working (core.delivery; blank: working).
+    # A message that cannot get through moves them to another way (services.delivery); fixing the
+    # address or number clears the mark and puts back the way they had.
+    email_failed = models.CharField(_("email not working"), max_length=500, blank=True)
+    mobile_failed = models.CharField(_("mobile not working"), max_length=500, blank=True)
+    fell_back_from = models.CharField(max_length=8, choices=Channel.choices, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -106,10 +125,41 @@ class Invitee(models.Model):
             return _("everyone at %(name)s") % {"name": self.name}
         return self.first_name
 
+    @property
+    def email_works(self) -> bool:
+        return bool(self.email) and not self.email_failed
+
+    @property
+    def texts_work(self) -> bool:
+        """A mobile number, their agreement to texts, and no word that the number does not work."""
+        return bool(self.mobile) and self.texts_agreed and not self.mobile_failed
+
+    @property
+    def at_a_school(self) -> bool:
+        return bool(self.organisation_id and self.organisation.is_school)
+
+    @property
+    def channels(self) -> list[str]:
+        """The ways each message to them goes, main way first: their channel while it works (email,
+        text or letter) and texts too if they asked for them. Empty when nothing works (the call list)."""
+        main = {
+            Channel.EMAIL: self.email_works,
+            Channel.SMS: self.texts_work,
+            Channel.LETTER: self.at_a_school,
+        }.get(self.channel, False)
+        ways = [self.channel] if main else []
+        if self.texts_too and self.channel != Channel.SMS and self.texts_work:
+            ways.append(Channel.SMS)
+        return ways
+
     def clean(self) -> None:
         errors = {}
         if self.channel == Channel.EMAIL and not self.email:
             errors["email"] = _("Add an email address, or choose a letter through school.")
+        if (self.channel == Channel.SMS or self.texts_too) and not self.mobile:
+            errors["mobile"] = _("Add a mobile number for text messages.")
+        elif (self.channel == Channel.SMS or self.texts_too) and not self.texts_agreed:
+            errors["texts_agreed"] = _("Text messages only go to people who have agreed to them.")
         if self.channel == Channel.LETTER and not (self.organisation_id and self.organisation.is_school):
             errors["organisation"] = _("Letters go through a school: choose the school.")
         if self.category == Category.SCHOOL_STAFF and not self.staff_role:

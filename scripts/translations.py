@@ -25,6 +25,7 @@ PARENT_FACING = [
     "templates/403_csrf.html",
     "templates/429.html",
     "templates/emails/*",
+    "templates/sms/*",
     "templates/letters/*",
     "templates/invitations/_public_base.html",
     "templates/invitations/_contact.html",

@@ -30,27 +30,39 @@ from core.kinds import Kind, register
 from core.mail import build_email
 from core.models import Message
 from core.outbox import send_soon
+from core.sms import SmsMessage
 from core.tokens import hash_token, new_token
 from events.enums import ProgrammeStatus
 from events.models import Programme
 from invitations.models import Invitation
+from invitations.services.delivery import address_failed
+from invitations.services.texts import text_to_invitee
 
 from ..models import Action, LeadLink
 
 KIND = "lead_link"
 
 
+def lead_way(action: Action) -> str | None:
+    """How a lead's link reaches them: their main way, if it is email or a text that works."""
+    if action.lead is None:
+        return None
+    way = action.lead.invitee.channels[:1]
+    return way[0] if way and way[0] in (MessageChannel.EMAIL, MessageChannel.SMS) else None
+
+
 def lead_can_get_link(action: Action) -> bool:
-    return action.lead is not None and bool(action.lead.invitee.email)
+    return lead_way(action) is not None
 
 
 @transaction.atomic
 def schedule_lead_link(*, action: Action, user: User | None = None) -> LeadLink:
-    """Put an email with an update link to the action's lead in the outbox and, once the transaction
-    commits, ask the worker to send it in seconds (core.outbox.send_soon). Raises ValidationError when
-    the action has no lead with an email address."""
-    if action.lead is None or not lead_can_get_link(action):
-        raise ValidationError(_("This action's lead has no email address."))
+    """Put an email (or a text, for a lead reached by text) with an update link to the action's lead in
+    the outbox and, once the transaction commits, ask the worker to send it in seconds
+    (core.outbox.send_soon). Raises ValidationError when the lead has no working email or mobile."""
+    way = lead_way(action)
+    if action.lead is None or way is None:
+        raise ValidationError(_("This action's lead has no working email address or mobile number."))
     link = LeadLink.objects.create(action=action, invitation=action.lead, created_by=user)
     link.message = Message.objects.create(
         kind=KIND,
@@ -58,7 +70,7 @@ def schedule_lead_link(*, action: Action, user: User | None = None) -> LeadLink:
         recipient_id=action.lead.pk,
         topic_type=ContentType.objects.get_for_model(LeadLink),
         topic_id=link.pk,
-        channel=MessageChannel.EMAIL,
+        channel=way,
         scheduled_for=timezone.now(),
     )
     link.save(update_fields=["message"])
@@ -115,14 +127,34 @@ def build_lead_link_email(message: Message, shared: dict[Any, Any]) -> EmailMess
     return email
 
 
+def build_lead_link_text(message: Message, shared: dict[Any, Any]) -> SmsMessage:
+    """The text version: the action and a freshly minted link, as the email (a retry's new text carries
+    the only link that works)."""
+    link = _link_of(message)
+    token, token_hash = new_token()
+    text = text_to_invitee(
+        invitee=link.invitation.invitee,
+        template="action_link",
+        context={"what": link.action.what, "url": lead_link_url(token)},
+        message=message,
+    )
+    LeadLink.objects.filter(pk=link.pk).update(token_hash=token_hash)
+    return text
+
+
 def lead_link_still_wanted(message: Message, now: datetime) -> bool:
     """Only while the person still leads the action, the link has not been revoked, and they have an
-    address to send to."""
+    address (a mobile number, for a text) to send to."""
+    has_address = (
+        Q(invitation__invitee__mobile__gt="")
+        if message.channel == MessageChannel.SMS
+        else Q(invitation__invitee__email__gt="")
+    )
     return LeadLink.objects.filter(
+        has_address,
         pk=_link_id(message),
         action__lead=F("invitation"),
         revoked_at__isnull=True,
-        invitation__invitee__email__gt="",
     ).exists()
 
 
@@ -137,8 +169,10 @@ def register_kinds() -> None:
             name=KIND,
             label=gettext_lazy("Action lead's link"),
             build=build_lead_link_email,
+            build_sms=build_lead_link_text,
             still_wanted=lead_link_still_wanted,
             on_not_sent=forget_token,
+            on_bounce=address_failed,
         )
     )
 

@@ -184,6 +184,7 @@ def _detail_context(request: HttpRequest, action: Action, form: UpdateForm | Non
         "can_manage": can_manage,
         "form": form or (UpdateForm() if can_manage else None),
         "can_email": links.lead_can_get_link(action),
+        "link_by_text": links.lead_way(action) == "sms",
         "latest_link": links.latest_link(action=action) if can_manage else None,
     }
 
@@ -231,7 +232,10 @@ def send_link(request: HttpRequest, pk: int) -> HttpResponse:
         links.schedule_lead_link(action=action, user=request.user)
     except ValidationError:
         messages.error(
-            request, _("This action has no lead with an email address, so there is nobody to send it to.")
+            request,
+            _(
+                "This action has no lead with a working email address or mobile, so there is nobody to send it to."
+            ),
         )
     else:
         messages.success(

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.enums import Delivery
 from core.mail import render_plain
 from core.models import Message
 from core.outbox import send_soon
@@ -56,15 +57,17 @@ def heard_of_programme(*, session: Session, now: datetime) -> set[int]:
         | invitations.filter(met_on_the_day=True).values_list("pk", flat=True)
     )
     heard |= set(invitations.filter(attendances__isnull=False).values_list("pk", flat=True))
-    # As schedule.has_gone, in SQL: an email sent or being sent; a letter once it was due.
+    # As schedule.has_gone, in SQL: an email or text sent or being sent; a letter once it was due.
     heard |= set(
         Message.objects.filter(
-            Q(channel=Channel.EMAIL, state__in=(MessageState.SENDING, MessageState.SENT))
+            Q(channel__in=(Channel.EMAIL, Channel.SMS), state__in=(MessageState.SENDING, MessageState.SENT))
             | Q(channel=Channel.LETTER, state=MessageState.SCHEDULED, scheduled_for__lte=now)
             | Q(channel=Channel.LETTER, state=MessageState.SENT),
             invitation__programme=session.programme_id,
             kind__in=(MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.CHANGE),
-        ).values_list("recipient_id", flat=True)
+        )
+        .exclude(delivery=Delivery.PERMANENT_FAILURE)
+        .values_list("recipient_id", flat=True)
     )
     return heard
 
@@ -74,13 +77,20 @@ class Audience:
     """Who would be told of one change, by channel, with their answers for the session."""
 
     email: list[Invitation] = field(default_factory=list)
+    text: list[Invitation] = field(default_factory=list)
     letter: list[Invitation] = field(default_factory=list)
     unreachable: list[Invitation] = field(default_factory=list)
     answers: dict[int, str] = field(default_factory=dict)  # invitation id → answer for the session
 
     @property
     def told(self) -> list[Invitation]:
-        return self.email + self.letter
+        """Everyone told, once each (someone with email and texts is in both lists)."""
+        return list(
+            {invitation.pk: invitation for invitation in self.email + self.text + self.letter}.values()
+        )
+
+    def by_channel(self) -> tuple[tuple[str, list[Invitation]], ...]:
+        return ((Channel.EMAIL, self.email), (Channel.SMS, self.text), (Channel.LETTER, self.letter))
 
     def count_answering(self, answer: str) -> int:
         return sum(1 for invitation in self.told if self.answers.get(invitation.pk) == answer)
@@ -120,12 +130,11 @@ def audience(*, session: Session, before: Facts, after: Facts, now: datetime | N
     for invitation in people:
         if result.answers.get(invitation.pk) == Answer.NO and not tell_those_who_cannot:
             continue
-        invitee = invitation.invitee
-        if invitee.channel == Channel.EMAIL and invitee.email:
-            result.email.append(invitation)
-        elif invitee.channel == Channel.LETTER:
-            result.letter.append(invitation)
-        else:
+        channels = invitation.invitee.channels
+        for channel, told in result.by_channel():
+            if channel in channels:
+                told.append(invitation)
+        if not channels:
             result.unreachable.append(invitation)
     return result
 
@@ -213,7 +222,7 @@ def tell(*, change: SessionChange, now: datetime | None = None) -> list[Message]
                 scheduled_for=timezone.now(),  # due at once (``now`` may be a run's moment)
                 topic=change,
             )
-            for channel, invitations in ((Channel.EMAIL, people.email), (Channel.LETTER, people.letter))
+            for channel, invitations in people.by_channel()
             for invitation in invitations
         ],
         ignore_conflicts=True,
@@ -221,7 +230,7 @@ def tell(*, change: SessionChange, now: datetime | None = None) -> list[Message]
     if asks_again(before, after):
         SessionAnswer.objects.filter(session=session, answer=Answer.YES).update(answer=Answer.CHANGED)
     sync_schedule(programme=session.programme, now=now)
-    return list(Message.objects.filter(session_change=change, channel=Channel.EMAIL))
+    return list(Message.objects.filter(session_change=change, channel__in=(Channel.EMAIL, Channel.SMS)))
 
 
 def tell_now(*, change: SessionChange) -> bool:
@@ -315,6 +324,15 @@ def preview(*, session: Session, before: Facts, after: Facts) -> Telling:
                 len(people.email),
             )
             % {"count": len(people.email), "minutes": minutes}
+        )
+    if people.text:
+        lines.append(
+            ngettext(
+                "%(count)s by text message, at the same time (texts go between 9am and 7pm).",
+                "%(count)s by text message, at the same time (texts go between 9am and 7pm).",
+                len(people.text),
+            )
+            % {"count": len(people.text)}
         )
     if people.letter:
         lines.append(

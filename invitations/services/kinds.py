@@ -19,8 +19,10 @@ from events.models import Session
 from ..enums import Answer, ChangeState, MessageKind
 from ..models import Invitation
 from .changes import build_notice, tell_due_changes
+from .delivery import address_failed
 from .emails import build_message
 from .schedule import sync_all_schedules
+from .texts import build_text
 
 
 def still_wanted(message: Message, now: datetime) -> bool:
@@ -91,6 +93,8 @@ def register_kinds() -> None:
                 still_wanted=still_wanted,
                 ready=open_programme & no_change_waiting if kind == MessageKind.REMINDER else open_programme,
                 prepare=_prepare,
+                on_bounce=address_failed,
+                build_sms=build_text,
             )
             for kind in MessageKind
         )

@@ -174,13 +174,15 @@ def _queue_confirmation(*, invitation: Invitation, reply: Reply) -> None:
     Message.objects.filter(
         invitation=invitation, kind=MessageKind.CONFIRMATION, state=MessageState.SCHEDULED
     ).update(state=MessageState.CANCELLED)
-    if invitee.channel != Channel.EMAIL or not invitee.email or invitation.opted_out_at:
+    # By their main way, if it is one we send: a letter would arrive long after the answer it confirms.
+    way = invitee.channels[:1]
+    if way not in ([Channel.EMAIL], [Channel.SMS]) or invitation.opted_out_at:
         return
     confirmation = new_message(
         invitation_id=invitation.pk,
         kind=MessageKind.CONFIRMATION,
         version=reply.version,
-        channel=Channel.EMAIL,
+        channel=way[0],
         scheduled_for=timezone.now(),
     )
     confirmation.save()

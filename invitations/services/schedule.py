@@ -13,14 +13,16 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from core.enums import Delivery
 from core.models import Message
 from events.enums import ProgrammeStatus
 from events.models import Programme, Session
 
 from ..enums import SCHEDULED_KINDS, Answer, Channel, MessageKind, MessageState
-from ..models import Invitation
+from ..models import Invitation, SessionChange
 
 # Messages go at nine in the morning, local time, on the day they are due.
 SEND_TIME = time(9, 0)
@@ -34,6 +36,19 @@ class Planned:
     kind: str
     session_id: int | None
     scheduled_for: datetime
+
+
+# The kinds a person gets on every way they asked for (texts as well as email); the rest only on the
+# main way. A nudge is a question by email or text; a letter would arrive after it mattered.
+EVERY_CHANNEL = (MessageKind.INVITATION, MessageKind.REMINDER, MessageKind.CHANGE)
+NUDGED_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
+def channels_for(kind: str, channels: list[str]) -> list[str]:
+    """The channels a message of ``kind`` goes on to someone reached by ``channels`` (main first)."""
+    if kind == MessageKind.NUDGE:
+        return [channel for channel in channels if channel in NUDGED_CHANNELS][:1]
+    return channels if kind in EVERY_CHANNEL else channels[:1]
 
 
 def new_message(
@@ -100,10 +115,21 @@ def came_to_a_session(*, programme: Programme) -> set[int]:
 
 
 def has_gone(message: Message, *, now: datetime) -> bool:
-    """Sent, or being sent; a letter once it was due (the school was asked to print it then)."""
+    """Sent, or being sent; a letter once it was due (the school was asked to print it then) or printed.
+    A message the provider said could not be delivered has not gone: it never arrived."""
+    if message.delivery == Delivery.PERMANENT_FAILURE:
+        return False
     if message.channel == Channel.LETTER:
-        return message.state == MessageState.SCHEDULED and message.scheduled_for <= now
+        return message.state == MessageState.SENT or (
+            message.state == MessageState.SCHEDULED and message.scheduled_for <= now
+        )
     return message.state in (MessageState.SENDING, MessageState.SENT)
+
+
+def gone_at(rows: list[Message], *, now: datetime) -> datetime | None:
+    """When the first of these rows (one message on its channels) went: sent, or a letter due."""
+    times = [row.sent_at or row.scheduled_for for row in rows if has_gone(row, now=now)]
+    return min(times) if times else None
 
 
 def change_notices_made(*, programme: Programme) -> dict[int, dict[int, datetime]]:
@@ -129,7 +155,8 @@ def plan_for(
     sessions: list[Session],
     now: datetime,
     has_come: bool,
-    invitation_gone: bool = False,
+    invitation_gone_at: datetime | None = None,
+    moved_at: dict[int, datetime] | None = None,
     notified: dict[int, datetime] | None = None,
 ) -> list[Planned]:
     """The messages one invitee should get, each at its ideal time (which may have passed: then it goes
@@ -138,14 +165,15 @@ def plan_for(
     came_to_a_session). Reminders go to people coming or not yet decided, never for a session they said
     they can't come to; the nudge only to people who have not replied and have not come.
 
-    ``invitation_gone``: their invitation has been sent (or its letter was due to be printed).
+    ``invitation_gone_at``: when their invitation went (sent, or its letter due to be printed), if it has.
+    ``moved_at``: session id → when it last changed (its latest SessionChange, told or not).
     ``notified``: session id → when a change notice about it was made for them (services.changes). A
     notice made once the session's reminder was due stands in for the reminder: it says all a reminder
     says, and what changed."""
     if (
         invitation.opted_out_at
         or programme.status == ProgrammeStatus.FINISHED
-        or invitation.invitee.channel == Channel.NONE
+        or not invitation.invitee.channels
     ):
         return []
     active = sorted((s for s in sessions if s.cancelled_at is None), key=lambda s: s.starts_at)
@@ -166,8 +194,14 @@ def plan_for(
         remind_at = send_time(session.date - timedelta(days=programme.reminder_lead_days))
         # A reminder already due when they were added (or with an invitation still to go) is left out:
         # the invitation, or the day itself for someone met there, says it all. Once their invitation
-        # has gone, a session moved into its reminder window is reminded of at the next run.
-        if remind_at <= invited_by and not invitation_gone:
+        # has gone, a session moved into its reminder window since is reminded of at the next run.
+        if remind_at <= invited_by and (
+            invitation_gone_at is None
+            or (
+                invitation_gone_at >= remind_at
+                and (moved_at or {}).get(session.pk, remind_at) < invitation_gone_at
+            )
+        ):
             continue
         notice_at = (notified or {}).get(session.pk)
         if notice_at is not None and notice_at >= remind_at:
@@ -179,7 +213,7 @@ def plan_for(
     if (
         answers is None
         and not part_of_it
-        and invitation.invitee.channel == Channel.EMAIL
+        and channels_for(MessageKind.NUDGE, invitation.invitee.channels)
         and first.starts_at > now
         and nudge_at > invited_by
     ):
@@ -201,53 +235,77 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
     invitations = list(
         programme.invitations.select_related("invitee", "reply").prefetch_related("reply__answers")
     )
+    # The latest row of each message on each channel: one the provider said never arrived is followed
+    # by a new one (its version the next) once that channel works again — the address was fixed.
     existing = {
-        (m.recipient_id, m.kind, m.topic_id): m
-        for m in Message.objects.filter(invitation__programme=programme, kind__in=SCHEDULED_KINDS).only(
-            "pk", "recipient_id", "kind", "topic_id", "state", "scheduled_for", "channel"
+        (m.recipient_id, m.kind, m.topic_id, m.channel): m
+        for m in Message.objects.filter(invitation__programme=programme, kind__in=SCHEDULED_KINDS)
+        .only(
+            "pk",
+            "recipient_id",
+            "kind",
+            "topic_id",
+            "state",
+            "scheduled_for",
+            "channel",
+            "delivery",
+            "version",
+            "sent_at",
         )
+        .order_by("version")
     }
+    invitations_made: dict[int, list[Message]] = {}
+    for (invitation_id, kind, _topic, _channel), row in existing.items():
+        if kind == MessageKind.INVITATION:
+            invitations_made.setdefault(invitation_id, []).append(row)
     came = came_to_a_session(programme=programme)
     notified = change_notices_made(programme=programme)
-    wanted: dict[tuple, tuple[Planned, str]] = {}
+    moved = dict(
+        SessionChange.objects.filter(session__programme=programme)
+        .values_list("session")
+        .annotate(latest=Max("made_at"))
+        .order_by()
+    )
+    wanted: dict[tuple, Planned] = {}
     for invitation in invitations:
-        sent_invitation = existing.get((invitation.pk, MessageKind.INVITATION, None))
+        channels = invitation.invitee.channels
         for planned in plan_for(
             invitation=invitation,
             programme=programme,
             sessions=sessions,
             now=now,
             has_come=invitation.pk in came,
-            invitation_gone=sent_invitation is not None and has_gone(sent_invitation, now=now),
+            invitation_gone_at=gone_at(invitations_made.get(invitation.pk, []), now=now),
+            moved_at=moved,
             notified=notified.get(invitation.pk),
         ):
-            wanted[(invitation.pk, planned.kind, planned.session_id)] = (planned, invitation.invitee.channel)
+            for channel in channels_for(planned.kind, channels):
+                wanted[(invitation.pk, planned.kind, planned.session_id, channel)] = planned
 
     new_rows = []
     changed = 0
-    for key, (planned, channel) in wanted.items():
+    for key, planned in wanted.items():
         row = existing.get(key)
-        if row is None:
+        if row is None or row.delivery == Delivery.PERMANENT_FAILURE:
             new_rows.append(
                 new_message(
                     invitation_id=key[0],
                     kind=planned.kind,
                     session_id=planned.session_id,
-                    channel=channel,
+                    channel=key[3],
                     scheduled_for=when_to_send(planned.scheduled_for, now),
+                    version=row.version + 1 if row is not None else 0,
                 )
             )
         elif row.state in CHANGEABLE and (
             row.state == MessageState.CANCELLED
             # Compared by day: a row pulled forward to "now" on its own day is not moved back.
             or local_day(row.scheduled_for) != local_day(planned.scheduled_for)
-            or row.channel != channel
         ):
             # Conditional: a dispatcher may have claimed the row since we read it.
             changed += Message.objects.filter(pk=row.pk, state__in=CHANGEABLE).update(
                 state=MessageState.SCHEDULED,
                 scheduled_for=when_to_send(planned.scheduled_for, now),
-                channel=channel,
             )
     unwanted = [
         row.pk for key, row in existing.items() if key not in wanted and row.state == MessageState.SCHEDULED

@@ -33,16 +33,19 @@ from django.utils import timezone
 from actions.models import Action
 from artwork.enums import Visibility
 from artwork.models import Artwork
-from core.enums import MessageChannel, MessageState
+from core.enums import MessageState
 from core.kinds import Kind, register
 from core.models import Message
+from core.sms import SmsMessage
 from evaluations.services.words import WordCount, count_words
 from events.enums import ProgrammeStatus, SessionKind
 from events.models import DEFAULT_THANK_YOU_WORDS, Session
 from invitations.enums import Answer, Channel
 from invitations.models import Invitation, SessionAnswer
+from invitations.services.delivery import address_failed
 from invitations.services.emails import email_to_invitee, issue_reply_link, programme_details
 from invitations.services.schedule import local_day, new_message, send_time
+from invitations.services.texts import text_to_invitee, when
 
 from ..enums import MessageKind
 
@@ -74,26 +77,33 @@ def session_wants_thanks(session: Session) -> bool:
     return session.cancelled_at is None and programme.send_thank_you and programme.status in SENDING_STATUSES
 
 
-def who_to_thank(*, session: Session, invitation_ids: Collection[int] | None = None) -> dict[int, str]:
-    """Invitation id → the kind of message they get after ``session`` (of those in ``invitation_ids``, if
-    given): a thank-you for everyone who came (an Attendance), "we missed you" for everyone whose reply
-    said they were coming but who did not come. Only people reached by email, with an address, who have
-    not opted out. Two queries; reads only."""
+def who_to_thank(
+    *, session: Session, invitation_ids: Collection[int] | None = None
+) -> dict[int, tuple[str, str]]:
+    """Invitation id → (the kind of message they get after ``session``, the channel it goes on), of
+    those in ``invitation_ids`` if given: a thank-you for everyone who came (an Attendance), "we missed
+    you" for everyone whose reply said they were coming but who did not come. Only people whose main way
+    is an email or a text that works (a letter would come too late), who have not opted out. Two
+    queries; reads only."""
     reachable = Invitation.objects.filter(
+        Q(invitee__channel=Channel.EMAIL, invitee__email_failed="") & ~Q(invitee__email="")
+        | Q(invitee__channel=Channel.SMS, invitee__texts_agreed=True, invitee__mobile_failed="")
+        & ~Q(invitee__mobile=""),
         programme=session.programme_id,
         opted_out_at__isnull=True,
-        invitee__channel=Channel.EMAIL,
-    ).exclude(invitee__email="")
+    )
     if invitation_ids is not None:
         reachable = reachable.filter(pk__in=invitation_ids)
-    came = set(reachable.filter(attendances__session=session).values_list("pk", flat=True))
-    said_yes = set(
+    came = dict(reachable.filter(attendances__session=session).values_list("pk", "invitee__channel"))
+    said_yes = dict(
         reachable.filter(reply__answers__session=session, reply__answers__answer=Answer.YES).values_list(
-            "pk", flat=True
+            "pk", "invitee__channel"
         )
     )
-    wanted = {pk: MessageKind.THANK_YOU.value for pk in came}
-    wanted.update({pk: MessageKind.MISSED_YOU.value for pk in said_yes - came})
+    wanted = {pk: (MessageKind.THANK_YOU.value, channel) for pk, channel in came.items()}
+    wanted.update(
+        {pk: (MessageKind.MISSED_YOU.value, channel) for pk, channel in said_yes.items() if pk not in came}
+    )
     return wanted
 
 
@@ -123,15 +133,15 @@ def plan_thanks(*, now: datetime | None = None) -> int:
     sessions = sessions_ended_lately(now=now)
     if not sessions:
         return 0
-    wanted: dict[tuple[int, int, str], Session] = {}
+    wanted: dict[tuple[int, int, str, str], Session] = {}
     for session in sessions:
         if session_wants_thanks(session):
-            for invitation_id, kind in who_to_thank(session=session).items():
-                wanted[(session.pk, invitation_id, kind)] = session
+            for invitation_id, (kind, channel) in who_to_thank(session=session).items():
+                wanted[(session.pk, invitation_id, kind, channel)] = session
     existing = {
-        (row.topic_id, row.recipient_id, row.kind): row
+        (row.topic_id, row.recipient_id, row.kind, row.channel): row
         for row in Message.objects.filter(session__in=sessions, kind__in=KINDS).only(
-            "pk", "topic_id", "recipient_id", "kind", "state"
+            "pk", "topic_id", "recipient_id", "kind", "state", "channel"
         )
     }
     unwanted = [
@@ -152,12 +162,12 @@ def plan_thanks(*, now: datetime | None = None) -> int:
         new_message(
             invitation_id=invitation_id,
             kind=kind,
-            channel=MessageChannel.EMAIL,
+            channel=channel,
             scheduled_for=thanks_send_time(session),
             session_id=session.pk,
         )
-        for (session_id, invitation_id, kind), session in wanted.items()
-        if (session_id, invitation_id, kind) not in existing
+        for (session_id, invitation_id, kind, channel), session in wanted.items()
+        if (session_id, invitation_id, kind, channel) not in existing
     ]
     # Another dispatcher's prepare may be making the same rows: the unique constraint keeps one of each.
     Message.objects.bulk_create(new_rows, ignore_conflicts=True)
@@ -173,7 +183,7 @@ def still_wanted(message: Message, now: datetime) -> bool:
     if session is None or not session_wants_thanks(session) or not in_window(session, now):
         return False
     kinds = who_to_thank(session=session, invitation_ids=[message.recipient_id])
-    return kinds.get(message.recipient_id) == message.kind
+    return kinds.get(message.recipient_id) == (message.kind, message.channel)
 
 
 # --- What the email says ------------------------------------------------------------------------------
@@ -239,6 +249,18 @@ def next_session_after(*, session: Session, upcoming: list[Session]) -> Session 
     return min(later, key=lambda s: s.starts_at, default=None)
 
 
+def answer_to(*, invitation: Invitation, session: Session | None) -> str | None:
+    """The person's answer for ``session`` (None: no answer, or no session)."""
+    if session is None:
+        return None
+    answer: str | None = (
+        SessionAnswer.objects.filter(reply__invitation=invitation, session=session)
+        .values_list("answer", flat=True)
+        .first()
+    )
+    return answer
+
+
 def build_thanks(message: Message, shared: dict[Any, Any]) -> EmailMessage:
     """The thank-you (or "we missed you") for one row, in the person's language, with a fresh reply link
     (the next session's "are you coming?" and the pictures' address both use it), the one-click
@@ -251,13 +273,7 @@ def build_thanks(message: Message, shared: dict[Any, Any]) -> EmailMessage:
     news = _news(session, shared)
     following = next_session_after(session=session, upcoming=details.upcoming)
     reply_url, unsubscribe_url = issue_reply_link(invitation=invitation)
-    answer = (
-        SessionAnswer.objects.filter(reply__invitation=invitation, session=following)
-        .values_list("answer", flat=True)
-        .first()
-        if following
-        else None
-    )
+    answer = answer_to(invitation=invitation, session=following)
     context = {
         "invitee": invitee,
         "programme": programme,
@@ -292,6 +308,30 @@ def build_thanks(message: Message, shared: dict[Any, Any]) -> EmailMessage:
     )
 
 
+def build_thanks_text(message: Message, shared: dict[Any, Any]) -> SmsMessage:
+    """The text version of the thank-you (or "we missed you"), in the person's language: the session,
+    and the next one with a fresh reply link (side effect: a new ReplyToken) when there is one; after
+    the last session, no link."""
+    invitation = Invitation.objects.select_related("invitee", "programme").get(pk=message.recipient_id)
+    assert message.topic_id is not None, "a thank-you is always about its session"
+    session = Session.objects.get(pk=message.topic_id)
+    details = programme_details(invitation.programme, shared=shared)
+    following = next_session_after(session=session, upcoming=details.upcoming)
+    context: dict[str, Any] = {"title": invitation.programme.title, "past_day": session.date}
+    if following is not None:
+        answer = answer_to(invitation=invitation, session=following)
+        reply_url, _unsubscribe = issue_reply_link(invitation=invitation)
+        context |= {
+            **when(following),
+            "coming": answer == Answer.YES,
+            "not_coming": answer == Answer.NO,
+            "url": reply_url,
+        }
+    return text_to_invitee(
+        invitee=invitation.invitee, template=message.kind, context=context, message=message
+    )
+
+
 # --- The kinds, as the outbox carries them --------------------------------------------------------------
 
 
@@ -309,9 +349,11 @@ def register_kinds() -> None:
                 name=kind.value,
                 label=kind.label,
                 build=build_thanks,
+                build_sms=build_thanks_text,
                 still_wanted=still_wanted,
                 ready=not_being_planned,
                 prepare=_prepare,
+                on_bounce=address_failed,
             )
             for kind in KINDS
         )

@@ -296,7 +296,7 @@ def test_a_lead_without_email_gets_a_note_instead_of_the_button(facilitator, wor
     html = facilitator.get(reverse("actions:detail", args=[action.pk])).content.decode()
     response = facilitator.post(reverse("actions:send_link", args=[action.pk]), follow=True)
 
-    assert "We have no email address" in html
+    assert "We have no working email address or mobile number" in html
     assert "Email the lead their link" not in html
     assert "nobody to send it to" in response.content.decode()
     assert not LeadLink.objects.exists()

@@ -405,7 +405,16 @@ def test_a_session_moved_into_its_window_without_a_notice_is_reminded_at_the_nex
     outbox.dispatch_due()
     assert len(smtp_sink.to("ama@example.org")) == 1  # the invitation
     all_day = programme.sessions.get(order=1)
-    type(all_day).objects.filter(pk=all_day.pk).update(date=today + timedelta(days=2))  # no notice made
+    # Moved, and nobody told (the change told nobody: as when it was withdrawn).
+    SessionChange.objects.create(
+        session=all_day,
+        state=ChangeState.WITHDRAWN,
+        was_date=all_day.date,
+        was_start_time=all_day.start_time,
+        was_end_time=all_day.end_time,
+        tell_at=timezone.now(),
+    )
+    type(all_day).objects.filter(pk=all_day.pk).update(date=today + timedelta(days=2))
 
     sync_schedule(programme=programme)
     outbox.dispatch_due()

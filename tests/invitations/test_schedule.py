@@ -166,6 +166,21 @@ def test_a_late_invitation_goes_at_once_without_an_echoing_reminder(programme):
     assert (MessageKind.REMINDER, 2) in rows
 
 
+def test_once_a_late_invitation_has_gone_the_reminder_it_stood_in_for_does_not_follow(programme):
+    """The next run after a late invitation went must not send the reminder that was already due: the
+    invitation gave the date (only a session moved since would need one)."""
+    now = at(date(2030, 3, 4), 11)  # two days before the all-day
+    invitation = invite(programme, created=now)
+    sync_schedule(programme=programme, now=now)
+    Message.objects.filter(invitation=invitation, kind=MessageKind.INVITATION).update(
+        state=MessageState.SENT, sent_at=now
+    )
+
+    sync_schedule(programme=programme, now=now + timedelta(minutes=2))
+
+    assert (MessageKind.REMINDER, 1) not in schedule(programme, invitation)
+
+
 def test_no_reminder_for_a_session_that_has_started(programme):
     invitation = invite(programme, created=at(date(2030, 1, 5)))
     sync_schedule(programme=programme, now=at(date(2030, 1, 5)))
@@ -337,7 +352,7 @@ def test_an_invitation_claimed_before_they_came_is_not_sent(db, smtp_sink):
     came(invitation)
 
     result = outbox.DispatchResult()
-    outbox.send_claimed(messages=claimed, connection=get_connection(), result=result)
+    outbox.send_claimed(messages=claimed, senders=outbox.Senders(get_connection()), result=result)
 
     assert (result.sent, result.cancelled) == (0, 1)
     assert smtp_sink.messages == []
