@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import uk_mobile
 from events.models import Organisation, Programme, Session
 
 from .enums import (
@@ -24,13 +25,55 @@ from .enums import (
     ReplySource,
     StaffRole,
 )
-from .models import MAX_CHILDREN, MAX_EXTRA_PLACES, Reply, SessionChange
+from .models import MAX_CHILDREN, MAX_EXTRA_PLACES, Invitee, Reply, SessionChange
 from .questions import HINTS, QUESTIONS
 from .services import csv_import, invitees
 from .services.replies import REPLY_DETAILS, parse_ages
 
+# The ways a person on the list can be reached (Channel.NONE is only for someone met on the day).
+CHOSEN_CHANNELS = [(channel.value, channel.label) for channel in (Channel.EMAIL, Channel.SMS, Channel.LETTER)]
 
-class InviteeForm(forms.Form):
+
+def _email_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=_("Email address"),
+        required=False,
+        strip=False,  # clean_email refuses line breaks rather than quietly removing them
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        **kwargs,
+    )
+
+
+def _mobile_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Mobile number"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("For text messages: a UK mobile number, for example 07700 900123."),
+    )
+
+
+def _texts_agreed_field() -> forms.BooleanField:
+    return forms.BooleanField(label=_("They have agreed to get text messages"), required=False)
+
+
+class ContactCleaning:
+    """The email address and mobile number as every form of ours reads them."""
+
+    cleaned_data: dict
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data["email"].strip(" ")
+        return invitees.clean_email(value) if value else ""
+
+    def clean_mobile(self) -> str:
+        """E.164; the reason beside the field when it is not a UK mobile number (core.phones)."""
+        value = self.cleaned_data["mobile"].strip()
+        return uk_mobile(value) if value else ""
+
+
+class InviteeForm(ContactCleaning, forms.Form):
     """One person for a programme's list. A school coordinator may add only their own school's parents,
     carers and staff; the same rules as a CSV row (services.invitees.person_problems)."""
 
@@ -57,21 +100,27 @@ class InviteeForm(forms.Form):
         help_text=_("Where they work or volunteer, or the school their child goes to."),
         error_messages={"invalid_choice": _("Please choose one of the organisations in the list.")},
     )
-    email = forms.CharField(
-        label=_("Email address"),
-        required=False,
-        strip=False,  # clean_email refuses line breaks rather than quietly removing them
-        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
-        help_text=_("Leave empty if they have none: they will get a letter through school."),
-    )
+    email = _email_field(help_text=_("Leave empty if they have none."))
+    mobile = _mobile_field()
+    texts_agreed = _texts_agreed_field()
     phone = forms.CharField(label=_("Phone"), required=False, max_length=32)
     language = forms.ChoiceField(label=_("Preferred language"), choices=LANGUAGES, initial="en")
+    interpreter = forms.BooleanField(label=_("Needs an interpreter"), required=False)
     channel = forms.ChoiceField(
         label=_("How we reach them"),
-        choices=Channel.choices,
+        choices=CHOSEN_CHANNELS,
         initial=Channel.EMAIL,
         widget=forms.RadioSelect,
-        help_text=_("A letter goes home through the school, for example in the book bag."),
+        help_text=_(
+            "A letter goes home through the school, for example in the book bag. Text messages need "
+            "a mobile number and their agreement."
+        ),
+        error_messages={"invalid_choice": _("Please choose email, text message or a letter through school.")},
+    )
+    texts_too = forms.BooleanField(
+        label=_("Text messages as well"),
+        required=False,
+        help_text=_("Reminders by text too, as well as by email or letter."),
     )
 
     def __init__(self, *args, programme: Programme, user: AbstractBaseUser, **kwargs):
@@ -104,15 +153,12 @@ class InviteeForm(forms.Form):
             )
         return name
 
-    def clean_email(self) -> str:
-        value = self.cleaned_data["email"].strip(" ")
-        return invitees.clean_email(value) if value else ""
-
     def clean_phone(self) -> str:
         return invitees.clean_phone(self.cleaned_data["phone"])
 
     def person(self) -> dict:
-        """The cleaned details in the shape the services take."""
+        """The cleaned details in the shape the services take. Texts as well go only with email or a
+        letter: someone reached by text message gets them anyway."""
         data = self.cleaned_data
         return {
             "name": data["name"],
@@ -120,9 +166,13 @@ class InviteeForm(forms.Form):
             "staff_role": data.get("staff_role") or "",
             "organisation": data.get("organisation"),
             "email": data.get("email") or "",
+            "mobile": data.get("mobile") or "",
+            "texts_agreed": bool(data.get("texts_agreed")),
             "phone": data.get("phone") or "",
             "language": data.get("language") or "en",
+            "interpreter": bool(data.get("interpreter")),
             "channel": data["channel"],
+            "texts_too": bool(data.get("texts_too")) and data["channel"] != Channel.SMS,
         }
 
     def clean(self):
@@ -146,6 +196,33 @@ class InviteeForm(forms.Form):
         elif problem := invitees.existing_problem(existing, scope=self.scope):
             self.add_error("email", problem)
         return cleaned
+
+
+class ContactForm(ContactCleaning, forms.Form):
+    """Someone's email address and mobile number, to fix one that does not work (or add one). Saved by
+    services.invitees.update_contact, whose problems are shown beside these fields."""
+
+    email = _email_field()
+    mobile = _mobile_field()
+    texts_agreed = _texts_agreed_field()
+
+    def __init__(self, *args, invitee: Invitee, **kwargs):
+        kwargs["initial"] = {
+            "email": invitee.email,
+            "mobile": invitees.written_mobile(invitee.mobile),
+            "texts_agreed": invitee.texts_agreed,
+            **(kwargs.get("initial") or {}),
+        }
+        super().__init__(*args, **kwargs)
+        self.invitee = invitee
+
+    def show_errors(self, error: ValidationError) -> None:
+        """Put the service's problems beside the fields they are about, or at the top."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
 
 
 class UploadForm(forms.Form):

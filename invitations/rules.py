@@ -57,3 +57,29 @@ rules.add_perm(
     "invitations.print_letters",
     signed_in & school_takes_part & (admin | runs_letters_programme | coordinates_letters_school),
 )
+# The call list (services.reach): who was not reached, with their phone numbers. The programme's
+# facilitators see everyone; a school coordinator only their own school's people, as for its letters.
+rules.add_perm("invitations.view_not_reached", builds_the_list)
+rules.add_perm(
+    "invitations.view_school_not_reached",
+    signed_in & school_takes_part & (admin | runs_letters_programme | coordinates_letters_school),
+)
+
+
+@rules.predicate
+def facilitates_invitees_neighbourhood(user, invitee) -> bool:
+    return invitee.neighbourhood.facilitators.filter(pk=user.pk).exists()
+
+
+@rules.predicate
+def coordinates_invitees_organisation(user, invitee) -> bool:
+    return invitee.organisation_id is not None and coordinates_organisation.test(user, invitee.organisation)
+
+
+# Fixing someone's email address or mobile number (invitations:fix_contact, services.invitees
+# .update_contact): the facilitators of their neighbourhood, and the coordinators of their school.
+# services.invitees.contacts_fixable says the same of a whole list at once.
+rules.add_perm(
+    "invitations.change_contact",
+    signed_in & (admin | facilitates_invitees_neighbourhood | coordinates_invitees_organisation),
+)

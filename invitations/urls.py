@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import changes, codes, letters, lists, mailbox, reply, sheets, wording
+from .views import changes, codes, contacts, letters, lists, mailbox, reach, reply, sheets, wording
 
 app_name = "invitations"
 
@@ -54,7 +54,13 @@ urlpatterns = [
         letters.letter_one,
         name="letter_one",
     ),
+    path("programmes/<int:pk>/not-reached/", reach.not_reached, name="not_reached"),
+    path("programmes/<int:pk>/not-reached.csv", reach.not_reached_csv, name="not_reached_csv"),
+    path("invitees/<int:pk>/contact/", contacts.FixContactView.as_view(), name="fix_contact"),
     path("changes/<int:pk>/tell/", changes.tell_change, name="tell_change"),
     path("mailbox/", mailbox.mailbox, name="mailbox"),
+    # Before mailbox/<name>/, which would otherwise take "texts".
+    path("mailbox/texts/", mailbox.mailbox_texts, name="mailbox_texts"),
+    path("mailbox/texts/<str:name>/", mailbox.mailbox_text, name="mailbox_text"),
     path("mailbox/<str:name>/", mailbox.mailbox_message, name="mailbox_message"),
 ]

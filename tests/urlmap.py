@@ -105,6 +105,10 @@ ROUTES = [
     Route("login", expect={}, default=REDIRECT, anonymous=OK),
     Route("logout", method="post", default=REDIRECT, page=False),
     Route("healthz", default=OK, anonymous=OK, page=False),
+    # An email provider's webhook: no session counts, only its signature and basic auth (unset here).
+    Route("email_tracking", method="post", anonymous=FORBIDDEN, page=False),
+    # GOV.UK Notify's callbacks: no session counts, only its bearer token (none is sent here).
+    Route("notify_callback", method="post", anonymous=FORBIDDEN, page=False),
     Route("events:dashboard", expect=EVERYONE),
     Route("events:neighbourhood_detail", lambda w: {"pk": w.neighbourhood.pk}, expect=FACILITATORS),
     Route("events:organisation_create", lambda w: {"pk": w.neighbourhood.pk}, expect=FACILITATORS),
@@ -190,6 +194,15 @@ ROUTES += [
         anonymous=NOT_FOUND,
         page=False,
     ),
+    # Sent texts likewise: only in DEBUG with texts kept as files (tests/invitations/test_sent_texts.py).
+    Route("invitations:mailbox_texts", default=NOT_FOUND, anonymous=NOT_FOUND, page=False),
+    Route(
+        "invitations:mailbox_text",
+        lambda w: {"name": "20260101-090000-000000-abcd1234.json"},
+        default=NOT_FOUND,
+        anonymous=NOT_FOUND,
+        page=False,
+    ),
 ]
 # Who is coming and what they need: personal, so the programme's facilitators and admins only.
 ROUTES += [
@@ -241,6 +254,12 @@ ROUTES += [
     Route("invitations:letter_download", _letter_batch, expect=LIST_BUILDERS, page=False),
     Route("invitations:letter_one", _letter_invitation, expect=LIST_BUILDERS, page=False),
 ]
+# The call list: the programme's facilitators for everyone, a coordinator for their own school
+# (another school's, asked for by ?school=: 403, tests/invitations/test_reach.py).
+ROUTES += [
+    Route("invitations:not_reached", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
+    Route("invitations:not_reached_csv", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS, page=False),
+]
 
 
 # The words of the letter: the programme's facilitators write them; the check is a POST that answers JSON.
@@ -254,6 +273,24 @@ ROUTES += [
         page=False,
     ),
 ]
+
+
+def _school_invitee_not_reached(world):
+    """Someone from the coordinator's school on the list whose email bounced: moved to a letter."""
+    from tests.factories import InvitationFactory
+
+    invitation = InvitationFactory(
+        programme=world.programme,
+        invitee__organisation=world.school,
+        invitee__channel="letter",
+        invitee__email_failed="550 5.1.1 No such user",
+        invitee__fell_back_from="email",
+    )
+    return {"pk": invitation.invitee.pk}
+
+
+# Fixing an address or number: the person's neighbourhood's facilitators and their school's coordinators.
+ROUTES += [Route("invitations:fix_contact", _school_invitee_not_reached, expect=LIST_BUILDERS)]
 # Each later app keeps its rows beside its tests; imported here, after everything they use is defined.
 from tests.actions.routes import ROUTES as ACTIONS_ROUTES  # noqa: E402
 from tests.artwork.routes import ROUTES as ARTWORK_ROUTES  # noqa: E402

@@ -1,10 +1,14 @@
 """Importing people from a CSV file: reading it (UTF-8 from Excel, commas or semicolons, the column names
 people really use), a preview row by row of what importing would do, and the import itself. The rules
-for each person are the one-person form's (invitees.person_problems)."""
+for each person are the one-person form's (invitees.person_problems).
+
+A row may name a mobile number (read by core.phones.uk_mobile), the ways to reach them as a list
+("email; text", "letter + sms"), whether they agreed to texts, and whether they need an interpreter."""
 
 import csv
 import difflib
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -13,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.phones import uk_mobile
 from core.users import User
 from events.models import Organisation, Programme
 
@@ -26,13 +31,24 @@ from .invitees import (
     invite_person,
     person_problems,
     scope_for,
+    ways_label,
 )
 from .schedule import sync_schedule
 
 MAX_ROWS = 2000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 REQUIRED_COLUMNS = ["name", "category"]
-OPTIONAL_COLUMNS = ["role", "organisation", "email", "phone", "language", "channel"]
+OPTIONAL_COLUMNS = [
+    "role",
+    "organisation",
+    "email",
+    "phone",
+    "language",
+    "channel",
+    "mobile",
+    "texts agreed",
+    "interpreter",
+]
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Other names people give the same columns in their own spreadsheets.
 COLUMN_ALIASES = {
@@ -48,6 +64,20 @@ COLUMN_ALIASES = {
     "phone number": "phone",
     "preferred language": "language",
     "how we reach them": "channel",
+    "channels": "channel",
+    "mobile number": "mobile",
+    "mobile phone": "mobile",
+    "mobile phone number": "mobile",
+    "text": "mobile",
+    "sms": "mobile",
+    "consent": "texts agreed",
+    "texts_agreed": "texts agreed",
+    "agreed to texts": "texts agreed",
+    "agreed to text messages": "texts agreed",
+    "text consent": "texts agreed",
+    "sms consent": "texts agreed",
+    "needs an interpreter": "interpreter",
+    "interpreter needed": "interpreter",
 }
 
 
@@ -91,7 +121,60 @@ def languages_offered() -> str:
     return ", ".join(str(label) for _code, label in LANGUAGES)
 
 
-CHANNEL_LOOKUP = {**_choice_lookup(Channel.choices), "letter": Channel.LETTER}
+# Each way in a channel cell: its key or label, or what people call it.
+CHANNEL_LOOKUP = {
+    **_choice_lookup(Channel.choices),
+    "e-mail": Channel.EMAIL,
+    "text": Channel.SMS,
+    "texts": Channel.SMS,
+    "text messages": Channel.SMS,
+    "letter": Channel.LETTER,
+    "letters": Channel.LETTER,
+}
+# Between the ways of a list: "email; text", "email, sms", "letter + sms", "email and texts".
+CHANNEL_SEPARATORS = re.compile(r"\s*(?:[;,+&/]|\band\b)\s*")
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+
+
+def channels_from(text: str) -> tuple[str, bool]:
+    """The main way and whether texts go as well, from a channel cell: one way, or email or a letter
+    with texts ("email; sms"). ValidationError with a plain reason otherwise."""
+    written = " ".join(text.split()).lower()
+    ways = []
+    for part in CHANNEL_SEPARATORS.split(written):
+        if part:
+            way = CHANNEL_LOOKUP.get(part)
+            if way is None:
+                raise ValidationError(
+                    _(
+                        "Unknown channel “%(value)s”. Use email, text or letter, or texts as well as "
+                        "email or a letter, for example “email; text”."
+                    )
+                    % {"value": text[:40]}
+                )
+            ways.append(way)
+    if not ways:
+        raise ValidationError(
+            _("Unknown channel “%(value)s”. Use email, text or letter.") % {"value": text[:40]}
+        )
+    if Channel.NONE in ways and len(set(ways)) > 1:
+        raise ValidationError(_("“None” means no messages at all, so it cannot go with another way."))
+    if Channel.EMAIL in ways and Channel.LETTER in ways:
+        raise ValidationError(
+            _(
+                "Choose email or a letter, not both: a letter goes home to people we do not email. "
+                "Texts can go as well as either, for example “email; text”."
+            )
+        )
+    main = next(way for way in (Channel.EMAIL, Channel.LETTER, Channel.SMS, Channel.NONE) if way in ways)
+    return main, Channel.SMS in ways and main != Channel.SMS
+
+
+def yes_or_no(text: str) -> bool | None:
+    """yes/no, y/n, true/false, 1/0 in any case; None for anything else."""
+    value = text.strip().lower()
+    return True if value in YES else False if value in NO else None
 
 
 @dataclass
@@ -106,6 +189,13 @@ class Row:
     def refuse(self, reason: str) -> None:
         self.status = "error"
         self.reasons.append(reason)
+
+    @property
+    def ways(self) -> str:
+        """How they would be reached ("Email and texts"); empty for a row with a problem."""
+        if self.status == "error" or not self.cleaned.get("channel"):
+            return ""
+        return ways_label(self.cleaned["channel"], self.cleaned["texts_too"])
 
 
 @dataclass
@@ -216,13 +306,44 @@ def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
                 _("Unknown language “%(value)s”. Use one of: %(languages)s.")
                 % {"value": values["language"][:40], "languages": languages_offered()}
             )
-    channel: str | None = Channel.EMAIL if email else Channel.LETTER
-    if values.get("channel", "").strip():
-        channel = CHANNEL_LOOKUP.get(values["channel"].strip().lower())
-        if channel is None:
+    mobile = values.get("mobile", "").strip()
+    if mobile:
+        try:
+            mobile = uk_mobile(mobile)
+        except ValidationError as error:
             row.refuse(
-                _("Unknown channel “%(value)s”. Use email or letter.") % {"value": values["channel"][:40]}
+                _("The mobile number “%(value)s” can't be used: %(reason)s")
+                % {"value": mobile[:40], "reason": error.messages[0]}
             )
+            mobile = ""
+    agreed = None
+    if values.get("texts agreed", "").strip():
+        agreed = yes_or_no(values["texts agreed"])
+        if agreed is None:
+            row.refuse(
+                _("In “texts agreed”, “%(value)s” is not yes or no.") % {"value": values["texts agreed"][:40]}
+            )
+    interpreter = False
+    if values.get("interpreter", "").strip():
+        answer = yes_or_no(values["interpreter"])
+        if answer is None:
+            row.refuse(
+                _("In “interpreter”, “%(value)s” is not yes or no.") % {"value": values["interpreter"][:40]}
+            )
+        interpreter = bool(answer)
+    channel: str | None
+    texts_too = False
+    if values.get("channel", "").strip():
+        try:
+            channel, texts_too = channels_from(values["channel"])
+        except ValidationError as error:
+            row.refuse(error.messages[0])
+            channel = None
+        # Schools export only the contacts who agreed to texts: a list naming texts means they did.
+        if agreed is None:
+            agreed = bool(mobile) and (channel == Channel.SMS or texts_too)
+    else:
+        channel = Channel.EMAIL if email else Channel.SMS if mobile and agreed else Channel.LETTER
     phone = values.get("phone", "").strip()
     try:
         phone = clean_phone(phone)
@@ -234,9 +355,13 @@ def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
         "staff_role": role or "",
         "organisation": organisation,
         "email": email if isinstance(email, str) else "",
+        "mobile": mobile,
+        "texts_agreed": bool(agreed),
         "phone": phone,
         "language": language or "en",
+        "interpreter": interpreter,
         "channel": channel,
+        "texts_too": texts_too,
     }
 
 

@@ -1,16 +1,20 @@
-"""Building a programme's invitation list: who may add whom, one person's details, the neighbourhood's
-groups, and how the list divides between the three groups. Importing a CSV file is in csv_import.py."""
+"""Building a programme's invitation list: who may add whom, one person's details and the ways we reach
+them, the neighbourhood's groups, how the list divides between the three groups, and fixing an address
+or number that stopped working. Importing a CSV file is in csv_import.py."""
 
+import re
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.phones import uk_mobile
 from core.users import User
-from events.enums import OrganisationKind
+from events.enums import OrganisationKind, ProgrammeStatus
 from events.models import Organisation, Programme
 
 from ..balance import even_split, low_groups, share_of, under_a_quarter
@@ -108,6 +112,15 @@ def clean_email(value: str) -> str:
     return value.lower()
 
 
+def written_mobile(mobile: str) -> str:
+    """A mobile kept as E.164 the way people in the UK write it: "+447700900123" → "07700 900123".
+    Anything else is given back as it is."""
+    if re.fullmatch(r"\+44\d{10}", mobile or ""):
+        national = "0" + mobile[3:]
+        return f"{national[:5]} {national[5:]}"
+    return mobile
+
+
 def clean_phone(value: str) -> str:
     """Digits, spaces, brackets, dashes and a leading plus: what people write phone numbers with."""
     if len(value) > 32 or (value and not all(ch.isdigit() or ch in "+ ()-" for ch in value)):
@@ -129,6 +142,44 @@ def scope_for(*, user: User, programme: Programme) -> Scope:
     return Scope(runs=False, schools=tuple(schools_coordinated_by(user, programme)))
 
 
+def ways_label(channel: str, texts_too: bool) -> str:
+    """How someone is reached, in a few words: "Email", "Email and texts", "Text message"…"""
+    if texts_too and channel == Channel.EMAIL:
+        return _("Email and texts")
+    if texts_too and channel == Channel.LETTER:
+        return _("Letter through school and texts")
+    return str(Channel(channel).label) if channel in Channel.values else channel
+
+
+def way_problems(
+    *,
+    channel: str,
+    texts_too: bool,
+    email: str,
+    mobile: str,
+    texts_agreed: bool,
+    organisation: Organisation | None,
+) -> list[tuple[str, str]]:
+    """What stops the ways someone asked for from working, as (field, reason) pairs: email needs an
+    address, text messages (as their way or as well) a mobile number and their agreement, a letter their
+    school. Shared by adding a person, a CSV row and fixing an address (update_contact)."""
+    problems = []
+    if channel == Channel.EMAIL and not email:
+        problems.append(("email", _("No email address: give one, or choose a letter through school.")))
+    if channel == Channel.SMS or texts_too:
+        if not mobile:
+            problems.append(("mobile", _("No mobile number: text messages need one.")))
+        elif not texts_agreed:
+            problems.append(
+                ("texts_agreed", _("Text messages go only to people who have agreed to get them."))
+            )
+    if channel == Channel.LETTER and not (organisation and organisation.kind == OrganisationKind.SCHOOL):
+        problems.append(
+            ("organisation", _("Letters go through a school, so the organisation must be their school."))
+        )
+    return problems
+
+
 def person_problems(cleaned: dict, *, scope: Scope) -> list[tuple[str, str]]:
     """What is wrong with one person's details, as (field, reason) pairs so a form can show each
     reason beside its field. Shared by the one-person form and the CSV rows; empty when all is well."""
@@ -140,12 +191,14 @@ def person_problems(cleaned: dict, *, scope: Scope) -> list[tuple[str, str]]:
         )
     if category != Category.SCHOOL_STAFF and cleaned.get("staff_role"):
         problems.append(("staff_role", _("Only school staff have a role at school.")))
-    if channel == Channel.EMAIL and not cleaned.get("email"):
-        problems.append(("email", _("No email address: give one, or choose a letter through school.")))
-    if channel == Channel.LETTER and not (organisation and organisation.kind == OrganisationKind.SCHOOL):
-        problems.append(
-            ("organisation", _("Letters go through a school, so the organisation must be their school."))
-        )
+    problems += way_problems(
+        channel=channel,
+        texts_too=bool(cleaned.get("texts_too")),
+        email=cleaned.get("email") or "",
+        mobile=cleaned.get("mobile") or "",
+        texts_agreed=bool(cleaned.get("texts_agreed")),
+        organisation=organisation,
+    )
     if not scope.runs:
         if category not in (Category.PARENT, Category.SCHOOL_STAFF):
             problems.append(
@@ -244,3 +297,113 @@ def invite_organisations(*, programme: Programme, user: User) -> int:
         added += 1
     sync_schedule(programme=programme)
     return added
+
+
+# --- Fixing an address or number that does not work ----------------------------------------------------
+
+EMAIL_TAKEN = gettext_lazy(
+    "Someone else in this neighbourhood has this email address. Each person needs their own."
+)
+
+
+def way_works(invitee: Invitee, channel: str) -> bool:
+    """Whether messages on ``channel`` can reach them now."""
+    works: dict[str, bool] = {
+        Channel.EMAIL: invitee.email_works,
+        Channel.SMS: invitee.texts_work,
+        Channel.LETTER: invitee.at_a_school,
+    }
+    return works.get(channel, False)
+
+
+def contacts_fixable(*, user: User, programme: Programme, people: list[Invitee]) -> set[int]:
+    """The ids of ``people`` (on the programme's list) whose contact details ``user`` may fix, as the
+    rule invitations.change_contact says of each (rules.py), in one or two queries for a whole list."""
+    if user.is_superuser or programme.neighbourhood.facilitators.filter(pk=user.pk).exists():
+        return {person.pk for person in people if person.neighbourhood_id == programme.neighbourhood_id}
+    schools = set(Organisation.objects.filter(coordinators=user).values_list("pk", flat=True))
+    return {person.pk for person in people if person.organisation_id in schools}
+
+
+@transaction.atomic
+def update_contact(*, invitee: Invitee, email: str, mobile: str, texts_agreed: bool, by: User) -> Invitee:
+    """Change someone's email address, mobile number and agreement to texts, as ``by`` (who must have
+    invitations.change_contact on them: PermissionDenied otherwise).
+
+    A changed email clears its "not working" mark, and so does a changed mobile. Someone a bounce had
+    moved to another way (``fell_back_from``) goes back to it once it works again. Texts as well are
+    turned off when there is no longer a number or agreement for them. Problems are raised as a
+    ValidationError by field (email, mobile, texts_agreed): a bad number, an address someone else in
+    the neighbourhood has, their main way left without what it needs. Side effects: saves the person
+    and re-plans the schedule of every programme they are on that has not finished."""
+    if not by.has_perm("invitations.change_contact", invitee):
+        raise PermissionDenied
+    person: Invitee = Invitee.objects.select_for_update().select_related("organisation").get(pk=invitee.pk)
+    errors: dict[str, list[str]] = {}
+    email = email.strip()
+    if email:
+        try:
+            email = clean_email(email)
+        except ValidationError as error:
+            errors["email"] = error.messages
+    mobile = mobile.strip()
+    if mobile:
+        try:
+            mobile = uk_mobile(mobile)
+        except ValidationError as error:
+            errors["mobile"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    if email and (
+        Invitee.objects.filter(neighbourhood_id=person.neighbourhood_id, email__iexact=email)
+        .exclude(pk=person.pk)
+        .exists()
+    ):
+        raise ValidationError({"email": str(EMAIL_TAKEN)})
+
+    if email != person.email.lower():
+        person.email_failed = ""
+    if mobile != person.mobile:
+        person.mobile_failed = ""
+    person.email, person.mobile, person.texts_agreed = email, mobile, texts_agreed
+    if person.texts_too and not (mobile and texts_agreed):
+        person.texts_too = False
+    if person.fell_back_from:
+        if way_works(person, person.fell_back_from):
+            person.channel, person.fell_back_from = person.fell_back_from, ""
+        elif (person.fell_back_from == Channel.EMAIL and not email) or (
+            person.fell_back_from == Channel.SMS and not mobile
+        ):
+            person.fell_back_from = ""  # the address or number is gone: there is nothing to go back to
+    problems = way_problems(
+        channel=person.channel,
+        texts_too=person.texts_too,
+        email=email,
+        mobile=mobile,
+        texts_agreed=texts_agreed,
+        organisation=person.organisation,
+    )
+    if problems:
+        raise ValidationError({field: [reason] for field, reason in problems})
+    try:
+        with transaction.atomic():
+            person.save(
+                update_fields=[
+                    "email",
+                    "mobile",
+                    "texts_agreed",
+                    "texts_too",
+                    "email_failed",
+                    "mobile_failed",
+                    "channel",
+                    "fell_back_from",
+                ]
+            )
+    except IntegrityError as error:  # the same address saved for someone else a moment ago
+        raise ValidationError({"email": str(EMAIL_TAKEN)}) from error
+    programmes = Programme.objects.filter(invitations__invitee=person).exclude(
+        status=ProgrammeStatus.FINISHED
+    )
+    for programme in programmes.distinct():
+        sync_schedule(programme=programme)
+    return person

@@ -4,8 +4,9 @@ batches a school coordinator asks for and downloads.
 
 Three letters: the invitation, a reminder of one session, and a change to one session (services.changes:
 a told change's notices by letter wait in the outbox, "scheduled", for the school). A change batch prints
-the school's people whose change letter is still to print; downloading it marks those rows printed
-(mark_printed), so the letters page and the invitation list then say so (services.status)."""
+the school's people whose change letter is still to print. Downloading a batch marks its rows printed
+(mark_printed; one person's letter, mark_one_printed), so the letters page, the invitation list
+(services.status) and the call list (services.reach) then say so."""
 
 import base64
 import hashlib
@@ -911,23 +912,56 @@ def change_letters(
 
 
 def mark_printed(*, batch: LetterBatch, now: datetime | None = None) -> int:
-    """A change batch downloaded is printed: its people's letter rows about the change are marked sent
-    (printed) now — with a conditional update, only rows still "scheduled", so downloading again marks
-    nothing and is never an error. Rows made after the batch, email rows and other kinds are never
-    touched. Nothing for other letters (their rows say when a letter was due, not that it was printed).
-    Returns how many were marked."""
-    if batch.kind != MessageKind.CHANGE or batch.change_id is None:
-        return 0
-    return (
-        unprinted_change_letters()
-        .filter(
-            session_change=batch.change_id,
-            invitation__programme=batch.programme_id,
-            invitation__invitee__organisation=batch.school_id,
-            scheduled_for__lte=batch.created_at,
+    """A batch downloaded is printed: its people's letter rows of its kind are marked sent (printed)
+    now, so the letters page, the invitation list and the call list (services.reach) say so — with a
+    conditional update, only rows still "scheduled", so downloading again marks nothing and is never an
+    error. Only the batch's school, and only its kind: a change batch, the rows about its change made
+    before it; an invitation or a reminder batch, the invitation rows (or the reminder rows of its
+    session) of the people it printed, the school's people reached by letter who were on the list when
+    it was made (letter_invitations). Email and text rows are never touched. Returns how many were
+    marked."""
+    sent_at = now or timezone.now()
+    if batch.kind == MessageKind.CHANGE:
+        if batch.change_id is None:
+            return 0
+        return (
+            unprinted_change_letters()
+            .filter(
+                session_change=batch.change_id,
+                invitation__programme=batch.programme_id,
+                invitation__invitee__organisation=batch.school_id,
+                scheduled_for__lte=batch.created_at,
+            )
+            .update(state=MessageState.SENT, sent_at=sent_at)
         )
-        .update(state=MessageState.SENT, sent_at=now or timezone.now())
+    printed = letter_invitations(programme=batch.programme, school=batch.school).filter(
+        created_at__lte=batch.created_at
     )
+    rows = Message.objects.filter(
+        kind=batch.kind,
+        channel=Channel.LETTER,
+        state=MessageState.SCHEDULED,
+        invitation__in=printed.order_by().values("pk"),
+    )
+    if batch.kind == MessageKind.REMINDER:
+        if batch.session_id is None:
+            return 0
+        rows = rows.filter(session=batch.session_id)
+    else:
+        rows = rows.filter(topic_id__isnull=True)
+    return rows.update(state=MessageState.SENT, sent_at=sent_at)
+
+
+def mark_one_printed(*, invitation: Invitation, now: datetime | None = None) -> int:
+    """One person's invitation letter downloaded (letter_one: a lost letter, or someone added after the
+    school's batch) is printed: their invitation's letter row, if still "scheduled", is marked sent."""
+    return Message.objects.filter(
+        invitation=invitation,
+        kind=MessageKind.INVITATION,
+        channel=Channel.LETTER,
+        state=MessageState.SCHEDULED,
+        topic_id__isnull=True,
+    ).update(state=MessageState.SENT, sent_at=now or timezone.now())
 
 
 def one_letter_pdf(

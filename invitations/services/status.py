@@ -1,11 +1,12 @@
 """What has really happened to a programme's messages, read from the outbox, for the home page, the
 programme page and the invitation list.
 
-"By letter, not yet printed": letter rows are never sent by the outbox and printing a batch marks nothing,
-so every invitation letter row still "scheduled" counts as not yet printed.
+"By letter, not yet printed": letter rows are never sent by the outbox; a school downloading a batch of
+letters marks their rows printed ("sent", services.letters.mark_printed), so an invitation letter row
+still "scheduled" counts as not yet printed, and a printed one as sent.
 
-Change letters (a session's change, told by letter: services.changes) are marked printed ("sent") when a
-school downloads their batch (services.letters.mark_printed). One is *to print* while its row is still
+Change letters (a session's change, told by letter: services.changes) are marked printed the same way.
+One is *to print* while its row is still
 "scheduled", its person still wants to hear, the session's day as told is still to come, and no later
 change to that session has been told since (that one's letter says the latest): current_changes."""
 
@@ -181,12 +182,12 @@ def messages_status(*, programme: Programme, today: date | None = None) -> Messa
 
 
 def _next_messages(ids: list[int]) -> dict[int, NextMessage]:
-    """The earliest scheduled email of each programme (two queries: the rows grouped, their sessions)."""
+    """The earliest scheduled email or text of each programme (two queries: the rows grouped, their sessions)."""
     rows = (
         Message.objects.filter(
             invitation__programme__in=ids,
             kind__in=SCHEDULED_KINDS,
-            channel=Channel.EMAIL,
+            channel__in=(Channel.EMAIL, Channel.SMS),
             state=MessageState.SCHEDULED,
         )
         .values_list("invitation__programme", "kind", "topic_id")

@@ -1,4 +1,5 @@
-"""How the invitation pages describe things: the state of each message, and the sent-mail link."""
+"""How the invitation pages describe things: the state of each message, the ways a person is reached
+and what of theirs is not working, mobile numbers as people write them, and the sent-mail link."""
 
 from django import template
 from django.conf import settings
@@ -9,7 +10,9 @@ from django.utils.translation import gettext as _
 from core.models import Message
 
 from ..enums import Channel, MessageKind, MessageState
+from ..models import Invitee
 from ..services.changes import told_changes, waiting_change
+from ..services.invitees import ways_label, written_mobile
 from ..services.status import MessagesStatus
 from ..services.status import messages_status as _messages_status
 from ..services.status import messages_statuses as _messages_statuses
@@ -44,16 +47,19 @@ def message_kind(message: Message) -> str:
 def message_state(message: Message, programme_open: bool = True) -> str:
     """Where one message is, in the words the list page and its CSV download use."""
     state = message.state
-    if message.kind == MessageKind.CHANGE and message.channel == Channel.LETTER:
-        # A school prints change letters from the letters page; downloading them marks them printed.
-        if state == MessageState.SCHEDULED:
-            return _("change letter to print")
-        if state == MessageState.SENT:
-            return (
-                _("letter printed %(date)s") % {"date": _day(message.sent_at)}
-                if message.sent_at
-                else _("letter printed")
-            )
+    # A school prints letters from the letters page; downloading them marks them printed.
+    if message.channel == Channel.LETTER and state == MessageState.SENT:
+        return (
+            _("letter printed %(date)s") % {"date": _day(message.sent_at)}
+            if message.sent_at
+            else _("letter printed")
+        )
+    if (
+        message.kind == MessageKind.CHANGE
+        and message.channel == Channel.LETTER
+        and state == MessageState.SCHEDULED
+    ):
+        return _("change letter to print")
     if state == MessageState.SCHEDULED:
         if message.channel == Channel.LETTER:
             return _("letter due %(date)s") % {"date": _day(message.scheduled_for)}
@@ -75,6 +81,39 @@ def message_state(message: Message, programme_open: bool = True) -> str:
     if state == MessageState.FAILED:
         return _("failed: %(error)s") % {"error": message.last_error or _("no reason given")}
     return _("cancelled")
+
+
+@register.filter
+def uk_phone(mobile: str) -> str:
+    """A mobile kept as E.164 as people in the UK write it: "+447700900123" → "07700 900123"."""
+    return written_mobile(mobile)
+
+
+@register.filter
+def ways(invitee: Invitee) -> str:
+    """The ways they asked to be reached: "Email", "Email and texts", "Text message"…"""
+    return ways_label(invitee.channel, invitee.texts_too)
+
+
+@register.filter
+def not_working(invitee: Invitee) -> list[str]:
+    """What is wrong with their address or number, in the provider's words, and where a bounce moved
+    them: ["Email not working — 550 no such user", "now by letter through Millbrook Primary"]."""
+    marks = []
+    if invitee.email_failed:
+        marks.append(_("Email not working — %(said)s") % {"said": invitee.email_failed})
+    if invitee.mobile_failed:
+        marks.append(_("Mobile number not working — %(said)s") % {"said": invitee.mobile_failed})
+    if invitee.fell_back_from:
+        if invitee.channel == Channel.LETTER and invitee.organisation_id:
+            marks.append(_("now by letter through %(school)s") % {"school": invitee.organisation.name})
+        elif invitee.channel == Channel.SMS:
+            marks.append(_("now by text message"))
+        elif invitee.channel == Channel.EMAIL:
+            marks.append(_("now by email"))
+    if marks and not invitee.channels:
+        marks.append(_("no way to reach them until this is fixed"))
+    return marks
 
 
 @register.simple_tag(takes_context=True)

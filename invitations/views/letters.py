@@ -1,6 +1,6 @@
 """Printed letters: a school coordinator (or the facilitator) makes a school's letters, watches them being
 made and downloads the PDF; one person's letter can be downloaded on its own. Letters about a change to a
-session are listed for each school while some are still to print; downloading them marks them printed."""
+session are listed for each school while some are still to print. Downloading letters marks them printed."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -120,7 +120,7 @@ def letter_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
 @require_safe
 @object_permission_required(PERMISSION, get_programme)
 def letter_download(request: HttpRequest, pk: int, batch_pk: int) -> FileResponse:
-    """The batch's PDF. Downloading change letters marks them printed (not a HEAD request, which fetches
+    """The batch's PDF. Downloading it marks its letters printed (not a HEAD request, which fetches
     nothing); downloading them again changes nothing."""
     programme = get_programme(request, pk)
     batch = _batch_for(request, programme, batch_pk)
@@ -135,7 +135,8 @@ def letter_download(request: HttpRequest, pk: int, batch_pk: int) -> FileRespons
 @require_safe
 @object_permission_required(PERMISSION, get_programme)
 def letter_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
-    """One person's letter, made now: for a lost letter, or someone added after the school's batch."""
+    """One person's letter, made now: for a lost letter, or someone added after the school's batch.
+    Downloading it (not a HEAD request) marks their invitation letter printed."""
     programme = get_programme(request, pk)
     invitation = get_object_or_404(
         Invitation.objects.select_related("invitee__organisation", "programme"),
@@ -146,8 +147,11 @@ def letter_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
     if school is None or not school.is_school:
         raise Http404
     _check_prints_for(request, programme, school)
+    pdf = letters.one_letter_pdf(invitation=invitation)
+    if request.method == "GET":
+        letters.mark_one_printed(invitation=invitation)
     return file_response(
-        letters.one_letter_pdf(invitation=invitation),
+        pdf,
         filename=f"letter-{slugify(invitation.invitee.name) or invitation.pk}.pdf",
         content_type="application/pdf",
     )

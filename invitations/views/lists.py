@@ -31,7 +31,7 @@ from ..forms import (
 )
 from ..models import Invitation, SessionAnswer
 from ..services import csv_import, invitees, replies
-from ..templatetags.invitation_tags import message_kind, message_state
+from ..templatetags.invitation_tags import message_kind, message_state, not_working
 
 
 class InvitationsMixin(ProgrammeMixin):
@@ -88,6 +88,10 @@ class InvitationListView(InvitationsMixin, TemplateView):
                 if message.state == MessageState.FAILED
             ],
             balance=invitees.list_balance(programme=programme),
+            # Whose address or number this user may fix (invitations:fix_contact), for the whole list.
+            fixable=invitees.contacts_fixable(
+                user=user, programme=programme, people=[invitation.invitee for invitation in invitations]
+            ),
             whole_list=invitees.may_change_programme(user, programme),
             can_change_programme=user.has_perm("events.change_programme", programme),
             can_invite_groups=can_invite_groups,
@@ -110,6 +114,10 @@ CSV_HEADER = [
     "channel",
     "asked not to be contacted",
     "messages",
+    "mobile",
+    "texts agreed",
+    "interpreter",
+    "not working",
 ]
 
 
@@ -130,12 +138,16 @@ def invitation_list_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 invitee.email,
                 invitee.phone,
                 invitee.get_language_display(),
-                invitee.get_channel_display(),
+                invitees.ways_label(invitee.channel, invitee.texts_too),
                 _("yes") if invitation.opted_out_at else "",
                 "; ".join(
                     f"{message_kind(message)}: {message_state(message, is_open)}"
                     for message in invitation.messages.all()
                 ),
+                invitees.written_mobile(invitee.mobile),
+                (_("yes") if invitee.texts_agreed else _("no")) if invitee.mobile else "",
+                _("yes") if invitee.interpreter else "",
+                "; ".join(not_working(invitee)),
             ]
         )
     return csv_response(f"invitations-{slugify(programme.title) or programme.pk}.csv", CSV_HEADER, rows)
@@ -308,9 +320,33 @@ def example_csv(*, programme: Programme, scope: invitees.Scope) -> str:
         schools = list(programme.neighbourhood.organisations.filter(kind=OrganisationKind.SCHOOL)[:1])
     school = schools[0].name if schools else ""
     rows = [
-        ["Amira Khan", "parent", "", school, "amira.khan@example.org", "07700 900123", "English", "email"],
-        ["Tomasz Nowak", "parent", "", school, "", "", "Polish", "letter"],
-        ["Okafor, Grace", "school staff", "teacher", school, "g.okafor@example.org", "", "", "email"],
+        [
+            "Amira Khan",
+            "parent",
+            "",
+            school,
+            "amira.khan@example.org",
+            "",
+            "English",
+            "email; text",
+            "07700 900123",
+            "yes",
+            "",
+        ],
+        ["Tomasz Nowak", "parent", "", school, "", "", "Polish", "letter", "", "", "yes"],
+        [
+            "Okafor, Grace",
+            "school staff",
+            "teacher",
+            school,
+            "g.okafor@example.org",
+            "",
+            "",
+            "email",
+            "",
+            "",
+            "",
+        ],
     ]
     if scope.runs:
         group = programme.neighbourhood.organisations.exclude(kind=OrganisationKind.SCHOOL).first()
@@ -324,6 +360,9 @@ def example_csv(*, programme: Programme, scope: invitees.Scope) -> str:
                 "",
                 "",
                 "email",
+                "",
+                "",
+                "",
             ]
         )
     return csv_text(csv_import.KNOWN_COLUMNS, rows)

@@ -1,9 +1,12 @@
-"""Sent mail kept as files by the embedded default, readable from the site in DEBUG.
+"""Sent mail and texts kept as files by the embedded default, readable from the site in DEBUG.
 
 A facilitator sees the mail of the programmes they run; an administrator sees all of it. A file is known
 to be a programme's by its Message-ID, which names the outbox row it was sent for (core.mailbox.outbox_pk),
 whose recipient is an invitation to that programme. Mail that cannot be traced to a programme (the row is
 gone, or the outbox did not send it) is for administrators only.
+
+Texts kept by the file SMS backend (core.sms.FileSmsBackend) are shown the same way, beside the mail: each
+names its outbox row by its reference ("outbox-123"), and the same people may read it.
 """
 
 import re
@@ -14,6 +17,7 @@ from functools import wraps
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -24,30 +28,49 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from core.delivery import REFERENCE
 from core.mailbox import mailbox_dir, outbox_pk
 from core.models import Message
+from core.sms import DEFAULT_SMS_BACKEND, FileSmsBackend, SentSms
 from core.users import User
 
 from ..templatetags.invitation_tags import mailbox_enabled
 
 MAILBOX_PAGE_SIZE = 50
 MAIL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.eml")
+FILE_SMS_BACKEND = "core.sms.FileSmsBackend"
+# How much of a text the list shows.
+FIRST_WORDS = 60
 
 
-def mailbox_view(view):
-    """404 unless this copy keeps mail as files in DEBUG; then signed-in facilitators and admins only."""
+def texts_enabled() -> bool:
+    """Sent texts can be read from the site only on a copy running in DEBUG that keeps them as files."""
+    backend = getattr(settings, "SMS_BACKEND", None) or DEFAULT_SMS_BACKEND
+    return bool(settings.DEBUG) and backend == FILE_SMS_BACKEND
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not mailbox_enabled():
-            raise Http404
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm("invitations.view_mailbox"):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
 
-    return wrapped
+def _kept_view(enabled):
+    """404 unless ``enabled()`` (this copy keeps what it sends as files, in DEBUG); then signed-in
+    facilitators and admins only."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not enabled():
+                raise Http404
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm("invitations.view_mailbox"):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+mailbox_view = _kept_view(mailbox_enabled)
+texts_view = _kept_view(texts_enabled)
 
 
 def _mail_files() -> list[Path]:
@@ -115,7 +138,11 @@ def mailbox(request: HttpRequest) -> HttpResponse:
                 "subject": str(message["Subject"] or ""),
             }
         )
-    return render(request, "invitations/mailbox.html", {"page": page, "letters": letters})
+    return render(
+        request,
+        "invitations/mailbox.html",
+        {"page": page, "letters": letters, "mail_shown": True, "texts_shown": texts_enabled()},
+    )
 
 
 def _site_links(text: str) -> list[str]:
@@ -171,5 +198,59 @@ def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
                 link for link in links if resolve(link).view_name == "invitations:unsubscribe"
             ],
             "attachments": attachments,
+        },
+    )
+
+
+def _text_row(text: SentSms) -> int | None:
+    found = REFERENCE.fullmatch(text.reference.strip())
+    return int(found[1]) if found else None
+
+
+def _readable_texts(user: User | AnonymousUser, texts: list[SentSms]) -> list[SentSms]:
+    """The kept texts ``user`` may read: as for mail, by the outbox row each names."""
+    if user.is_superuser:
+        return texts
+    rows = {row for text in texts if (row := _text_row(text)) is not None}
+    allowed = _readable_rows(user, rows) if rows else set()
+    return [text for text in texts if _text_row(text) in allowed]
+
+
+@texts_view
+def mailbox_texts(request: HttpRequest) -> HttpResponse:
+    # Every kept text is read to know whose it is; this copy's folder of texts is a small one.
+    texts = _readable_texts(request.user, FileSmsBackend().list_sent())
+    page = Paginator(texts, MAILBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "invitations/mailbox_texts.html",
+        {
+            "page": page,
+            "texts": list(page),
+            "first_words": FIRST_WORDS,
+            "mail_shown": mailbox_enabled(),
+            "texts_shown": True,
+        },
+    )
+
+
+@texts_view
+def mailbox_text(request: HttpRequest, name: str) -> HttpResponse:
+    # The backend opens only a name it would have given, in its own folder: never a path someone typed.
+    try:
+        text = FileSmsBackend().read(name)
+    except (ValueError, OSError):
+        raise Http404 from None
+    # Another neighbourhood's text is not there for this facilitator, even by its address.
+    if not _readable_texts(request.user, [text]):
+        raise Http404
+    links = _site_links(text.body)
+    return render(
+        request,
+        "invitations/mailbox_text.html",
+        {
+            "text": text,
+            "characters": len(text.body),
+            "reply_links": [link for link in links if resolve(link).view_name == "invitations:reply"],
         },
     )

@@ -229,6 +229,46 @@ def test_sent_mail_fits_a_phone_and_is_accessible(page, live_server, lived_in, s
     assert not problems, _report(problems)
 
 
+def test_sent_texts_fit_a_phone_and_are_accessible(page, live_server, lived_in, settings, tmp_path):
+    """The sent-text pages exist only in DEBUG with texts kept as files (so they are not in the table):
+    a long English text and one in Urdu, kept by the real file backend for outbox rows of the programme."""
+    from core.delivery import reference_of
+    from core.enums import MessageChannel, MessageState
+    from core.models import Message
+    from core.sms import FileSmsBackend, SmsMessage
+
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "core.mailbox.MailboxBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    settings.SMS_BACKEND = "core.sms.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    bodies = [
+        "Hello Amira, you're invited to Better Together in Millbrook on Saturday: "
+        "https://bettertogether.example.org/r/abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG/",
+        "آپ سب کو خوش آمدید۔ ہم مل کر اپنے بچوں کے لیے بہتر محلہ بنائیں گے۔ " * 4,
+    ]
+    names = []
+    for invitation, body in zip(lived_in.programme.invitations.all()[:2], bodies, strict=True):
+        row = Message.objects.create(
+            kind="invitation",
+            recipient=invitation,
+            channel=MessageChannel.SMS,
+            scheduled_for=timezone.now(),
+            state=MessageState.SENT,
+            sent_at=timezone.now(),
+        )
+        text = SmsMessage(to="+447700900123", body=body, reference=reference_of(row))
+        names.append(f"{FileSmsBackend().send(text)}.json")
+    visits = [("invitations:mailbox_texts", "facilitator", reverse("invitations:mailbox_texts"))] + [
+        ("invitations:mailbox_text", "facilitator", reverse("invitations:mailbox_text", args=[name]))
+        for name in names
+    ]
+
+    problems = _problems(page, live_server, lived_in, settings, visits)
+
+    assert not problems, _report(problems)
+
+
 def test_programme_form_with_errors_is_accessible(page, live_server, world):
     sign_in(page, live_server, world.user("facilitator"))
     page.goto(_url(live_server, "events:programme_create"))
