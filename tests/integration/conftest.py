@@ -177,7 +177,10 @@ def database_url() -> str:
 
 
 class CeleryProcesses:
-    """A real Celery worker (prefork, WORKER_PROCESSES processes) and beat, sharing the test's database and Redis."""
+    """A real Celery worker (prefork, WORKER_PROCESSES processes) and beat, sharing the test's database and Redis.
+
+    They read their settings from ``env``: a test may add to it before ``start()`` (GOV.UK Notify's
+    settings, SMS_HOURS). The caller's own EMAIL_, OUTBOX_, NOTIFY_ and SMS_ variables are left out."""
 
     def __init__(self, *, directory: Path, redis: RedisServer, sink: Sink):
         self.processes = WORKER_PROCESSES
@@ -187,7 +190,11 @@ class CeleryProcesses:
         self.beat: subprocess.Popen | None = None
         self.workers_started = 0
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "OUTBOX_"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("EMAIL_", "OUTBOX_", "NOTIFY_", "SMS_"))
+            },
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "bettertogether.settings",

@@ -17,6 +17,7 @@ from artwork.enums import Visibility
 from artwork.services.gallery import describe_artwork
 from artwork.services.uploads import make_sizes, save_artwork
 from core.enums import SENT_CHANNELS, MessageState
+from core.mailbox import BOUNCE_DOMAIN
 from core.models import Message
 from demo.pictures import drawing
 from evaluations.enums import WordSource
@@ -256,7 +257,35 @@ class Command(BaseCommand):
         self.invite_people(programme, schools, facilitator)
         self.live_through_the_weeks_before(programme)
         self.stage_the_all_day(all_day, users)
+        self.add_late_people(programme, schools, facilitator)
         return programme
+
+    def add_late_people(self, programme: Programme, schools: list[Organisation], facilitator) -> None:
+        """Two parents added this week, whose invitations go at the dispatcher's next run: Joy has only a
+        mobile (her invitation comes as a text, between 9am and 7pm), and Amina's email address is one
+        the pretend mail provider refuses (core.mailbox.BOUNCE_DOMAIN), so the bounce moves her to a
+        letter through her school and onto the letters to print."""
+        late = [
+            ("Joy Adeyemi", 0, "", "+447700900461", Channel.SMS),
+            ("Amina Yusuf", 1, f"amina.yusuf@{BOUNCE_DOMAIN}", "", Channel.EMAIL),
+        ]
+        for name, school, email, mobile, channel in late:
+            invitees.add_invitation(
+                programme=programme,
+                user=facilitator,
+                cleaned={
+                    "name": name,
+                    "category": Category.PARENT,
+                    "staff_role": "",
+                    "organisation": schools[school],
+                    "email": email,
+                    "phone": "",
+                    "mobile": mobile,
+                    "texts_agreed": bool(mobile),
+                    "language": "en",
+                    "channel": channel,
+                },
+            )
 
     def live_through_the_weeks_before(self, programme: Programme) -> None:
         """Make the past really past: the list was drawn up a week before the invitations were due, and
