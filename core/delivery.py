@@ -12,23 +12,21 @@ and finds the person another way (invitations.services.delivery).
 """
 
 import logging
-import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .enums import Delivery, MessageChannel, MessageState
 from .kinds import kind_of
 from .models import Message
+from .providers import outbox_pk
 
 logger = logging.getLogger(__name__)
 
 SAID_LIMIT = 500
-# Our reference for a row ("outbox-123"), and the Message-ID each email carries ("<outbox-123@host>").
-REFERENCE = re.compile(r"<?outbox-([0-9]{1,18})(?:@[^>]*)?>?")
 # A temporary failure is only news until the final word: it never replaces one.
 FINAL = (Delivery.DELIVERED, Delivery.PERMANENT_FAILURE, Delivery.COMPLAINT)
 
@@ -46,10 +44,8 @@ def find_message(*, provider_id: str = "", reference: str = "") -> Message | Non
         if found is not None:
             return found
     for candidate in (reference, provider_id):
-        if candidate and (match := REFERENCE.fullmatch(candidate.strip())):
-            sent: Message | None = (
-                Message.objects.filter(pk=int(match[1])).exclude(state=MessageState.SCHEDULED).first()
-            )
+        if (pk := outbox_pk(candidate)) is not None:
+            sent: Message | None = Message.objects.filter(pk=pk).exclude(state=MessageState.SCHEDULED).first()
             return sent
     return None
 
@@ -97,7 +93,7 @@ def awaiting_word(*, now: datetime) -> QuerySet[Message]:
             sent_at__gte=now - timedelta(days=settings.DELIVERY_POLL_DAYS),
         )
         .exclude(provider_id="")
-        .filter(Q(delivery="") | Q(delivery=Delivery.TEMPORARY_FAILURE))
+        .filter(delivery="")  # Notify's temporary failure is its last word too
     )
 
 

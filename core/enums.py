@@ -28,6 +28,7 @@ class Delivery(models.TextChoices):
     polls, an email provider's webhooks, or an SMTP refusal at send time. Blank: no word yet."""
 
     DELIVERED = "delivered", _("Delivered")
-    TEMPORARY_FAILURE = "temporary-failure", _("Not delivered yet (will try again)")
+    # Notify's last word when a phone stayed off or an inbox full; an email provider's "deferred".
+    TEMPORARY_FAILURE = "temporary-failure", _("Not delivered (a phone off, or an inbox full)")
     PERMANENT_FAILURE = "permanent-failure", _("Not working (no such address or number)")
     COMPLAINT = "complaint", _("Marked as unwanted")

@@ -1,7 +1,6 @@
 """Mail for the embedded default: each message is kept as one .eml file under VAR_DIR/mail, so that a
 new user can open what the site "sent" from the site itself (see invitations' mailbox pages, DEBUG only)."""
 
-import re
 import secrets
 import smtplib
 from collections.abc import Sequence
@@ -13,23 +12,15 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
 from django.utils import timezone
 
+from .providers import outbox_pk  # noqa: F401 -- the row a kept email's Message-ID names (mailbox pages)
+
 # The pretend provider refuses every address at this domain, as a mail server refuses a mailbox that does
 # not exist: the demo (and anyone trying the site) can see what a bounce does.
 BOUNCE_DOMAIN = "bounce.invalid"
 
-# core.outbox gives each email it sends the Message-ID <outbox-{pk}@{domain}>, naming the outbox row.
-OUTBOX_MESSAGE_ID = re.compile(r"<outbox-([0-9]{1,18})@[^<>\s]+>")
-
 
 def mailbox_dir() -> Path:
     return Path(settings.EMAIL_FILE_PATH)
-
-
-def outbox_pk(message_id: str) -> int | None:
-    """The outbox row (core.models.Message) a kept email was sent for, from its Message-ID; None for
-    mail the outbox did not send (Django's own, say)."""
-    found = OUTBOX_MESSAGE_ID.fullmatch(message_id.strip())
-    return int(found[1]) if found else None
 
 
 class MailboxBackend(BaseEmailBackend):

@@ -39,6 +39,7 @@ from .providers import (
     NotSent,
     Refused,
     TryLater,
+    outbox_pk,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,6 @@ ADDRESS_REFUSED = re.compile(
 NOTIFY_SAID_LIMIT = 500
 
 # The Message-ID core.outbox gives each email ("<outbox-123@host>"): its left part is our reference.
-OUTBOX_MESSAGE_ID = re.compile(r"\s*<(outbox-[0-9]{1,18})@[^<>]*>\s*")
 # A one-click unsubscribe link in List-Unsubscribe ("<https://…>", perhaps beside a "<mailto:…>").
 UNSUBSCRIBE_URL = re.compile(r"<(https?://[^<>\s]+)>")
 
@@ -264,8 +264,8 @@ def _headers(email: EmailMessage) -> dict[str, str]:
 def email_reference(email: EmailMessage) -> str | None:
     """Our reference for the outbox row an email is ("outbox-123"), from the Message-ID core.outbox gave
     it; None for an email from elsewhere (Notify then has no reference for it)."""
-    found = OUTBOX_MESSAGE_ID.fullmatch(_headers(email).get("message-id", ""))
-    return found[1] if found else None
+    pk = outbox_pk(_headers(email).get("message-id", ""))
+    return f"outbox-{pk}" if pk is not None else None
 
 
 def one_click_unsubscribe_url(email: EmailMessage) -> str | None:

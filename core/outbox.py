@@ -19,6 +19,7 @@ only=...)``), so the message goes in seconds rather than at the next beat.
 """
 
 import logging
+import re
 import secrets
 import smtplib
 import socket
@@ -30,9 +31,10 @@ from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -100,13 +102,31 @@ def classify(error: Exception) -> Exception:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, answer = next(iter(error.recipients.values()))
         text = f"{code} {_said(answer)}"
-        return PermanentFailure(text, address_at_fault=True) if code >= 500 else TemporaryFailure(text)
+        if code < 500:
+            return TemporaryFailure(text)
+        return PermanentFailure(text, address_at_fault=mailbox_refused(code, _said(answer)))
+    if isinstance(error, ImproperlyConfigured):
+        # Our settings, not the message: tried again (and seen on the home page) while someone fixes them.
+        return TemporaryFailure(f"Not set up to send this: {error}")
     if isinstance(error, smtplib.SMTPResponseException):
         text = f"{error.smtp_code} {_said(error.smtp_error)}"
         return PermanentFailure(text) if error.smtp_code >= 500 else TemporaryFailure(text)
     if isinstance(error, smtplib.SMTPException | OSError | socket.timeout | OperationalError):
         return TemporaryFailure(f"{type(error).__name__}: {error}")
     return error
+
+
+# An enhanced status code (RFC 3463) about the address itself: 5.1.x a bad mailbox or domain, 5.2.1 a
+# mailbox disabled. "554 5.7.1 Relay access denied" is about us, not them.
+ADDRESS_STATUS = re.compile(r"\s*5\.(1\.[0-9]+|2\.1)\b")
+
+
+def mailbox_refused(code: int, answer: str) -> bool:
+    """Whether a mail server's 5xx refusal of a recipient says that address does not work: by its
+    enhanced status code when it gives one, else by the reply code (550, 551, 553)."""
+    if re.match(r"\s*[245]\.[0-9]{1,3}\.[0-9]{1,3}\b", answer):
+        return bool(ADDRESS_STATUS.match(answer))
+    return code in (550, 551, 553)
 
 
 def patience() -> float:
@@ -197,6 +217,17 @@ def _finish(message: Message, *, deadline: float | None = None, **changes: Any) 
         lambda: bool(Message.objects.filter(pk=message.pk, claim=message.claim).update(**changes)),
         deadline=deadline,
     )
+
+
+def _bounced(message: Message, text: str) -> bool:
+    """Fail the row (while it is still ours) and record that its address does not work, together."""
+    with transaction.atomic():
+        if not Message.objects.filter(pk=message.pk, claim=message.claim).update(
+            state=MessageState.FAILED, claim="", last_error=text[:2000]
+        ):
+            return False
+        record_delivery(message, status=Delivery.PERMANENT_FAILURE, said=text)
+    return True
 
 
 def _not_sent(message: Message, *, deadline: float | None = None) -> None:
@@ -292,20 +323,20 @@ def send_claimed(*, messages: list[Message], senders: Senders, result: DispatchR
                     _not_sent(message, deadline=deadline)
                 result.retrying += 1
             else:
-                if _finish(
-                    message,
-                    deadline=deadline,
-                    state=MessageState.FAILED,
-                    claim="",
-                    last_error=str(error)[:2000],
-                ):
+                if isinstance(error, PermanentFailure) and error.address_at_fault:
+                    # The address or number does not work: failed, and as if the provider had said so
+                    # later, in one transaction, so a worker dying between cannot lose the bounce.
+                    failed = patiently(partial(_bounced, message, str(error)), deadline=deadline)
+                else:
+                    failed = _finish(
+                        message,
+                        deadline=deadline,
+                        state=MessageState.FAILED,
+                        claim="",
+                        last_error=str(error)[:2000],
+                    )
+                if failed:
                     _not_sent(message, deadline=deadline)
-                    if isinstance(error, PermanentFailure) and error.address_at_fault:
-                        # The address or number does not work: as if the provider had said so later.
-                        bounced = partial(
-                            record_delivery, message, status=Delivery.PERMANENT_FAILURE, said=str(error)
-                        )
-                        patiently(bounced, deadline=deadline)
                 result.failed += 1
             logger.warning("outbox message %s not sent (attempt %s): %s", message.pk, message.attempts, error)
             result.errors.append(str(error))

@@ -12,7 +12,19 @@ core.sms keeps its own names for them (``SmsError``, ``SmsTemporaryFailure``, ``
 ``SmsNumberRefused``): they are these classes.
 """
 
+import re
 from typing import Final
+
+# Our name for an outbox row, given to a provider as the message's reference ("outbox-123") and in each
+# email's Message-ID ("<outbox-123@host>"), so that what the provider says later finds its row. It says
+# nothing about the person.
+OUTBOX_NAME = re.compile(r"\s*(?:<outbox-([0-9]{1,18})@[^<>\s]+>|outbox-([0-9]{1,18}))\s*")
+
+
+def outbox_pk(text: str) -> int | None:
+    """The outbox row a reference or a Message-ID names; None for anything else."""
+    found = OUTBOX_NAME.fullmatch(text or "")
+    return int(found[1] or found[2]) if found else None
 
 
 class NotSent(Exception):

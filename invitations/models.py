@@ -84,6 +84,9 @@ class Invitee(models.Model):
     email_failed = models.CharField(_("email not working"), max_length=500, blank=True)
     mobile_failed = models.CharField(_("mobile not working"), max_length=500, blank=True)
     fell_back_from = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    # When the email or mobile was last changed: a provider's word on a message sent before is about
+    # the old address, and marks nothing (services.delivery).
+    contact_changed_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -138,16 +141,26 @@ class Invitee(models.Model):
     def at_a_school(self) -> bool:
         return bool(self.organisation_id and self.organisation.is_school)
 
+    def way_works(self, channel: str) -> bool:
+        """Whether a message could reach them on ``channel``: an address with no word that it does not
+        work, for texts their agreement too, for a letter a school to print it."""
+        if channel == Channel.EMAIL:
+            return self.email_works
+        if channel == Channel.SMS:
+            return self.texts_work
+        return channel == Channel.LETTER and self.at_a_school
+
+    @property
+    def sent_way(self) -> str | None:
+        """The first of their ways that we send (email or text), for what a letter would bring too late:
+        a reply's confirmation, the thank-you, a lead's link, the nudge."""
+        return next((way for way in self.channels if way in (Channel.EMAIL, Channel.SMS)), None)
+
     @property
     def channels(self) -> list[str]:
         """The ways each message to them goes, main way first: their channel while it works (email,
         text or letter) and texts too if they asked for them. Empty when nothing works (the call list)."""
-        main = {
-            Channel.EMAIL: self.email_works,
-            Channel.SMS: self.texts_work,
-            Channel.LETTER: self.at_a_school,
-        }.get(self.channel, False)
-        ways = [self.channel] if main else []
+        ways = [self.channel] if self.way_works(self.channel) else []
         if self.texts_too and self.channel != Channel.SMS and self.texts_work:
             ways.append(Channel.SMS)
         return ways
@@ -328,6 +341,8 @@ class LetterBatch(PdfJob):
     )
     pages_done = models.PositiveIntegerField(default=0)
     pages_total = models.PositiveIntegerField(default=0)
+    # The invitations it printed (ids), kept when it is made: downloading it marks their letters printed.
+    printed = models.JSONField(default=list, blank=True)
     file = models.FileField(upload_to=letter_upload_to, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.enums import MessageChannel, MessageState
+from core.enums import MessageState
 from core.kinds import Kind, register
 from core.mail import build_email
 from core.models import Message
@@ -44,11 +44,8 @@ KIND = "lead_link"
 
 
 def lead_way(action: Action) -> str | None:
-    """How a lead's link reaches them: their main way, if it is email or a text that works."""
-    if action.lead is None:
-        return None
-    way = action.lead.invitee.channels[:1]
-    return way[0] if way and way[0] in (MessageChannel.EMAIL, MessageChannel.SMS) else None
+    """How a lead's link reaches them: the first of their ways that is an email or a text that works."""
+    return action.lead.invitee.sent_way if action.lead is not None else None
 
 
 def lead_can_get_link(action: Action) -> bool:
@@ -143,19 +140,14 @@ def build_lead_link_text(message: Message, shared: dict[Any, Any]) -> SmsMessage
 
 
 def lead_link_still_wanted(message: Message, now: datetime) -> bool:
-    """Only while the person still leads the action, the link has not been revoked, and they have an
-    address (a mobile number, for a text) to send to."""
-    has_address = (
-        Q(invitation__invitee__mobile__gt="")
-        if message.channel == MessageChannel.SMS
-        else Q(invitation__invitee__email__gt="")
+    """Only while the person still leads the action, the link has not been revoked, and the row's way
+    still reaches them (an address with no word that it does not work; for a text, their agreement)."""
+    link = (
+        LeadLink.objects.filter(pk=_link_id(message), action__lead=F("invitation"), revoked_at__isnull=True)
+        .select_related("invitation__invitee__organisation")
+        .first()
     )
-    return LeadLink.objects.filter(
-        has_address,
-        pk=_link_id(message),
-        action__lead=F("invitation"),
-        revoked_at__isnull=True,
-    ).exists()
+    return link is not None and message.channel in link.invitation.invitee.channels
 
 
 def forget_token(message: Message) -> None:

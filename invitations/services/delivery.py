@@ -36,9 +36,13 @@ def address_failed(message: Message) -> None:
     invitation = Invitation.objects.filter(pk=message.recipient_id).select_related("invitee").first()
     if invitation is None:
         return
-    said = message.delivery_said or _("The provider could not deliver it.")
-    if not mark_not_working(invitee=invitation.invitee, channel=message.channel, said=said):
+    changed_at = invitation.invitee.contact_changed_at
+    if changed_at and (message.sent_at or message.claimed_at or changed_at) <= changed_at:
+        # Sent before the address was changed: the word is about the old one.
+        logger.info("outbox message %s: a bounce for an address since changed, ignored", message.pk)
         return
+    said = message.delivery_said or _("The provider could not deliver it.")
+    mark_not_working(invitee=invitation.invitee, channel=message.channel, said=said)
     if message.kind == MessageKind.CHANGE and message.topic_id:
         _tell_again(invitation=invitation, change_id=message.topic_id)
 
@@ -58,6 +62,10 @@ def mark_not_working(*, invitee: Invitee, channel: str, said: str) -> bool:
         invitee.fell_back_from = invitee.fell_back_from or invitee.channel
         invitee.channel = way
     invitee.save(update_fields=["email_failed", "mobile_failed", "channel", "fell_back_from"])
+    # Whatever else waits to go there (a notice, a confirmation: the schedule re-plans only its own).
+    Message.objects.filter(invitation__invitee=invitee, channel=channel, state=MessageState.SCHEDULED).update(
+        state=MessageState.CANCELLED
+    )
     logger.info("invitee %s: %s does not work; now reached by %s", invitee.pk, channel, invitee.channel)
     for programme_id in invitee.invitations.exclude(programme__status=ProgrammeStatus.FINISHED).values_list(
         "programme", flat=True

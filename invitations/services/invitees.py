@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -306,16 +307,6 @@ EMAIL_TAKEN = gettext_lazy(
 )
 
 
-def way_works(invitee: Invitee, channel: str) -> bool:
-    """Whether messages on ``channel`` can reach them now."""
-    works: dict[str, bool] = {
-        Channel.EMAIL: invitee.email_works,
-        Channel.SMS: invitee.texts_work,
-        Channel.LETTER: invitee.at_a_school,
-    }
-    return works.get(channel, False)
-
-
 def contacts_fixable(*, user: User, programme: Programme, people: list[Invitee]) -> set[int]:
     """The ids of ``people`` (on the programme's list) whose contact details ``user`` may fix, as the
     rule invitations.change_contact says of each (rules.py), in one or two queries for a whole list."""
@@ -361,6 +352,9 @@ def update_contact(*, invitee: Invitee, email: str, mobile: str, texts_agreed: b
     ):
         raise ValidationError({"email": str(EMAIL_TAKEN)})
 
+    if email != person.email.lower() or mobile != person.mobile:
+        # What a provider says later of a message sent before now is about the old address.
+        person.contact_changed_at = timezone.now()
     if email != person.email.lower():
         person.email_failed = ""
     if mobile != person.mobile:
@@ -369,7 +363,7 @@ def update_contact(*, invitee: Invitee, email: str, mobile: str, texts_agreed: b
     if person.texts_too and not (mobile and texts_agreed):
         person.texts_too = False
     if person.fell_back_from:
-        if way_works(person, person.fell_back_from):
+        if person.way_works(person.fell_back_from):
             person.channel, person.fell_back_from = person.fell_back_from, ""
         elif (person.fell_back_from == Channel.EMAIL and not email) or (
             person.fell_back_from == Channel.SMS and not mobile
@@ -397,6 +391,7 @@ def update_contact(*, invitee: Invitee, email: str, mobile: str, texts_agreed: b
                     "mobile_failed",
                     "channel",
                     "fell_back_from",
+                    "contact_changed_at",
                 ]
             )
     except IntegrityError as error:  # the same address saved for someone else a moment ago

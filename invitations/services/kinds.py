@@ -34,11 +34,11 @@ def still_wanted(message: Message, now: datetime) -> bool:
             opted_out_at__isnull=True,
             programme__status=ProgrammeStatus.OPEN,
         )
-        .select_related("reply")
-        .only("pk", "met_on_the_day", "reply__version")
+        .select_related("reply", "invitee__organisation")
         .first()
     )
-    if invitation is None:
+    # Only on a way that still reaches them: agreed to texts, no word that the address does not work.
+    if invitation is None or message.channel not in invitation.invitee.channels:
         return False
     reply = getattr(invitation, "reply", None)
     if message.kind in (MessageKind.INVITATION, MessageKind.NUDGE):

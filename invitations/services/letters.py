@@ -724,7 +724,8 @@ def render_batch(*, batch: LetterBatch) -> LetterBatch:
             bilingual=batch.bilingual,
         )
         total = len(prepared.invitations)
-        jobs.while_claimed(job=batch).update(pages_total=total, pages_done=0)
+        printed = [invitation.pk for invitation in prepared.invitations]
+        jobs.while_claimed(job=batch).update(pages_total=total, pages_done=0, printed=printed)
         if total > CHUNK_PAGES:
             ids = [invitation.pk for invitation in prepared.invitations]
             chunks = [ids[start : start + CHUNK_PAGES] for start in range(0, total, CHUNK_PAGES)]
@@ -917,8 +918,7 @@ def mark_printed(*, batch: LetterBatch, now: datetime | None = None) -> int:
     conditional update, only rows still "scheduled", so downloading again marks nothing and is never an
     error. Only the batch's school, and only its kind: a change batch, the rows about its change made
     before it; an invitation or a reminder batch, the invitation rows (or the reminder rows of its
-    session) of the people it printed, the school's people reached by letter who were on the list when
-    it was made (letter_invitations). Email and text rows are never touched. Returns how many were
+    session) of the people it printed (``batch.printed``, kept when it was made). Email and text rows are never touched. Returns how many were
     marked."""
     sent_at = now or timezone.now()
     if batch.kind == MessageKind.CHANGE:
@@ -934,14 +934,13 @@ def mark_printed(*, batch: LetterBatch, now: datetime | None = None) -> int:
             )
             .update(state=MessageState.SENT, sent_at=sent_at)
         )
-    printed = letter_invitations(programme=batch.programme, school=batch.school).filter(
-        created_at__lte=batch.created_at
-    )
     rows = Message.objects.filter(
         kind=batch.kind,
         channel=Channel.LETTER,
         state=MessageState.SCHEDULED,
-        invitation__in=printed.order_by().values("pk"),
+        invitation__in=batch.printed,
+        invitation__programme=batch.programme_id,
+        invitation__invitee__organisation=batch.school_id,
     )
     if batch.kind == MessageKind.REMINDER:
         if batch.session_id is None:

@@ -108,12 +108,13 @@ def phone_to_ring(invitee: Invitee) -> tuple[str, str]:
 
 
 def got_through(row: Row) -> bool:
-    """An email or text sent that the provider did not call undeliverable; a letter printed."""
+    """An email or text sent that the provider did not say failed (for good, or for now: Notify's
+    "temporary failure" is its last word, a phone switched off for days); a letter printed."""
     if row.state != MessageState.SENT:
         return False
     if row.channel == Channel.LETTER:
         return True
-    return row.delivery != Delivery.PERMANENT_FAILURE
+    return row.delivery not in (Delivery.PERMANENT_FAILURE, Delivery.TEMPORARY_FAILURE)
 
 
 def reasons_for(invitee: Invitee, rows: Iterable[Row], *, now: datetime) -> list[str]:
@@ -136,6 +137,8 @@ def reasons_for(invitee: Invitee, rows: Iterable[Row], *, now: datetime) -> list
         reasons.append(_("Text messages not working: %(said)s") % {"said": invitee.mobile_failed})
     elif any(row.channel == Channel.SMS and row.state == MessageState.FAILED for row in rows):
         reasons.append(_("Text refused"))
+    if any(row.delivery == Delivery.TEMPORARY_FAILURE for row in rows):
+        reasons.append(_("Not delivered (a phone switched off, or an inbox full)"))
     if any(
         row.channel == Channel.LETTER and row.state == MessageState.SCHEDULED and row.scheduled_for <= now
         for row in rows

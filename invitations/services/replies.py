@@ -16,7 +16,7 @@ from core.tokens import hash_token
 from core.users import User
 from events.models import Session
 
-from ..enums import GIVEN_ANSWERS, LANGUAGES, Channel, MessageKind, MessageState, ReplySource
+from ..enums import GIVEN_ANSWERS, LANGUAGES, MessageKind, MessageState, ReplySource
 from ..models import Invitation, Invitee, Reply, ReplyToken, SessionAnswer
 from .schedule import new_message, sync_schedule
 
@@ -174,15 +174,15 @@ def _queue_confirmation(*, invitation: Invitation, reply: Reply) -> None:
     Message.objects.filter(
         invitation=invitation, kind=MessageKind.CONFIRMATION, state=MessageState.SCHEDULED
     ).update(state=MessageState.CANCELLED)
-    # By their main way, if it is one we send: a letter would arrive long after the answer it confirms.
-    way = invitee.channels[:1]
-    if way not in ([Channel.EMAIL], [Channel.SMS]) or invitation.opted_out_at:
+    # By email or text: a letter would arrive long after the answer it confirms.
+    way = invitee.sent_way
+    if way is None or invitation.opted_out_at:
         return
     confirmation = new_message(
         invitation_id=invitation.pk,
         kind=MessageKind.CONFIRMATION,
         version=reply.version,
-        channel=way[0],
+        channel=way,
         scheduled_for=timezone.now(),
     )
     confirmation.save()

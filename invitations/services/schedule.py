@@ -233,7 +233,9 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sessions = list(programme.sessions.all())
     invitations = list(
-        programme.invitations.select_related("invitee", "reply").prefetch_related("reply__answers")
+        programme.invitations.select_related("invitee__organisation", "reply").prefetch_related(
+            "reply__answers"
+        )
     )
     # The latest row of each message on each channel: one the provider said never arrived is followed
     # by a new one (its version the next) once that channel works again — the address was fixed.

@@ -7,7 +7,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.enums import Delivery
 from core.models import Message
+from core.sms import texting_hours
 
 from ..enums import Channel, MessageKind, MessageState
 from ..models import Invitee
@@ -64,12 +66,14 @@ def message_state(message: Message, programme_open: bool = True) -> str:
         if message.channel == Channel.LETTER:
             return _("letter due %(date)s") % {"date": _day(message.scheduled_for)}
         if message.retry_at:
-            return _("trying again at %(time)s (the mail server said: %(error)s)") % {
+            return _("trying again at %(time)s (%(error)s)") % {
                 "time": _moment(message.retry_at),
                 "error": message.last_error,
             }
         if message.scheduled_for <= timezone.now():
             # Its day has come (or a session moved, or they were added late): the next run sends it.
+            if programme_open and message.channel == Channel.SMS and not texting_hours(timezone.now()):
+                return _("due: texts go between 9am and 7pm, so it goes then")
             if programme_open:
                 return _("due now: it goes out within a few minutes")
             return _("due: it goes out once the programme is open")
@@ -77,7 +81,13 @@ def message_state(message: Message, programme_open: bool = True) -> str:
     if state == MessageState.SENDING:
         return _("being sent now")
     if state == MessageState.SENT:
-        return _("sent %(time)s") % {"time": _moment(message.sent_at)} if message.sent_at else _("sent")
+        sent = _("sent %(time)s") % {"time": _moment(message.sent_at)} if message.sent_at else _("sent")
+        if message.delivery in (Delivery.PERMANENT_FAILURE, Delivery.TEMPORARY_FAILURE):
+            return _("%(sent)s, but not delivered: %(said)s") % {
+                "sent": sent,
+                "said": message.delivery_said or message.get_delivery_display(),
+            }
+        return sent
     if state == MessageState.FAILED:
         return _("failed: %(error)s") % {"error": message.last_error or _("no reason given")}
     return _("cancelled")

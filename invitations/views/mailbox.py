@@ -28,7 +28,6 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from core.delivery import REFERENCE
 from core.mailbox import mailbox_dir, outbox_pk
 from core.models import Message
 from core.sms import DEFAULT_SMS_BACKEND, FileSmsBackend, SentSms
@@ -203,8 +202,7 @@ def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _text_row(text: SentSms) -> int | None:
-    found = REFERENCE.fullmatch(text.reference.strip())
-    return int(found[1]) if found else None
+    return outbox_pk(text.reference)
 
 
 def _readable_texts(user: User | AnonymousUser, texts: list[SentSms]) -> list[SentSms]:

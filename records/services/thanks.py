@@ -40,7 +40,7 @@ from core.sms import SmsMessage
 from evaluations.services.words import WordCount, count_words
 from events.enums import ProgrammeStatus, SessionKind
 from events.models import DEFAULT_THANK_YOU_WORDS, Session
-from invitations.enums import Answer, Channel
+from invitations.enums import Answer
 from invitations.models import Invitation, SessionAnswer
 from invitations.services.delivery import address_failed
 from invitations.services.emails import email_to_invitee, issue_reply_link, programme_details
@@ -82,28 +82,27 @@ def who_to_thank(
 ) -> dict[int, tuple[str, str]]:
     """Invitation id → (the kind of message they get after ``session``, the channel it goes on), of
     those in ``invitation_ids`` if given: a thank-you for everyone who came (an Attendance), "we missed
-    you" for everyone whose reply said they were coming but who did not come. Only people whose main way
-    is an email or a text that works (a letter would come too late), who have not opted out. Two
-    queries; reads only."""
-    reachable = Invitation.objects.filter(
-        Q(invitee__channel=Channel.EMAIL, invitee__email_failed="") & ~Q(invitee__email="")
-        | Q(invitee__channel=Channel.SMS, invitee__texts_agreed=True, invitee__mobile_failed="")
-        & ~Q(invitee__mobile=""),
-        programme=session.programme_id,
-        opted_out_at__isnull=True,
-    )
+    you" for everyone whose reply said they were coming but who did not come. By the first of their
+    ways that we send (Invitee.sent_way: a letter would come too late), to people who have not opted
+    out. Three queries; reads only."""
+    reachable = Invitation.objects.filter(programme=session.programme_id, opted_out_at__isnull=True)
     if invitation_ids is not None:
         reachable = reachable.filter(pk__in=invitation_ids)
-    came = dict(reachable.filter(attendances__session=session).values_list("pk", "invitee__channel"))
-    said_yes = dict(
+    came = set(reachable.filter(attendances__session=session).values_list("pk", flat=True))
+    said_yes = set(
         reachable.filter(reply__answers__session=session, reply__answers__answer=Answer.YES).values_list(
-            "pk", "invitee__channel"
+            "pk", flat=True
         )
     )
-    wanted = {pk: (MessageKind.THANK_YOU.value, channel) for pk, channel in came.items()}
-    wanted.update(
-        {pk: (MessageKind.MISSED_YOU.value, channel) for pk, channel in said_yes.items() if pk not in came}
-    )
+    ways = {
+        invitation.pk: invitation.invitee.sent_way
+        for invitation in reachable.filter(pk__in=came | said_yes).select_related("invitee__organisation")
+    }
+    wanted = {
+        pk: (MessageKind.THANK_YOU.value if pk in came else MessageKind.MISSED_YOU.value, way)
+        for pk, way in ways.items()
+        if way is not None
+    }
     return wanted
 
 

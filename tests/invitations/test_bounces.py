@@ -396,3 +396,90 @@ def test_fixing_a_bounced_address_sends_the_invitation_again_and_drops_the_lette
         rows(parent, kind=MessageKind.REMINDER, channel=Channel.EMAIL, state=MessageState.SCHEDULED).count()
         == 4
     )
+
+
+# --- After the review -------------------------------------------------------------------------------
+
+
+def test_a_late_bounce_about_the_old_address_leaves_the_fixed_one_alone(programme, school):
+    from invitations.services.invitees import update_contact
+
+    parent = person(programme, school, email="old@example.org")
+    sync_schedule(programme=programme, now=at(FIRST - timedelta(days=21)))
+    first = send(rows(parent, kind=MessageKind.INVITATION).get())
+    reminder = send(rows(parent, kind=MessageKind.REMINDER).first())
+    record_delivery(first, status=Delivery.PERMANENT_FAILURE, said="no such user")
+    facilitator = UserFactory()
+    programme.neighbourhood.facilitators.add(facilitator)
+    update_contact(
+        invitee=Invitee.objects.get(pk=parent.invitee_id),
+        email="new@example.org",
+        mobile="",
+        texts_agreed=False,
+        by=facilitator,
+    )
+    # The reminder sent to the old address bounces later (a callback, or the poll).
+    assert record_delivery(reminder, status=Delivery.PERMANENT_FAILURE, said="no such user")
+    invitee = Invitee.objects.get(pk=parent.invitee_id)
+    assert (invitee.channel, invitee.email_failed) == (Channel.EMAIL, "")
+
+
+def test_a_text_waiting_for_the_morning_is_not_sent_once_its_number_stopped_working(programme, settings):
+    from invitations.services.kinds import still_wanted
+
+    texter = person(
+        programme,
+        mobile="+447700900123",
+        texts_agreed=True,
+        texts_too=True,
+    )
+    row = new_message(
+        invitation_id=texter.pk,
+        kind=MessageKind.CONFIRMATION,
+        channel=Channel.SMS,
+        scheduled_for=timezone.now(),
+    )
+    row.save()
+    assert still_wanted(row, timezone.now()) is False  # no reply to confirm: unwanted anyway
+    Invitee.objects.filter(pk=texter.invitee_id).update(texts_agreed=False)
+    change_row = new_message(
+        invitation_id=texter.pk,
+        kind=MessageKind.REMINDER,
+        channel=Channel.SMS,
+        scheduled_for=timezone.now(),
+        session_id=programme.sessions.get(order=2).pk,
+    )
+    change_row.save()
+    assert still_wanted(change_row, timezone.now()) is False
+    Invitee.objects.filter(pk=texter.invitee_id).update(texts_agreed=True)
+    assert still_wanted(change_row, timezone.now()) is True
+
+
+@pytest.mark.parametrize(
+    ("code", "answer", "at_fault"),
+    [
+        (550, "5.1.1 No such user", True),
+        (550, "No such user here", True),
+        (553, "mailbox name not allowed", True),
+        (554, "5.7.1 Relay access denied", False),
+        (550, "5.7.1 Relaying denied", False),
+        (552, "5.2.2 Mailbox full", False),
+        (550, "5.2.1 Mailbox disabled", True),
+    ],
+)
+def test_only_a_refusal_of_the_mailbox_itself_marks_the_address(code, answer, at_fault):
+    assert outbox.mailbox_refused(code, answer) is at_fault
+
+
+def test_a_missing_sms_setting_is_retried_not_failed_for_good(programme, settings):
+    settings.SMS_HOURS = (0, 24)
+    settings.SMS_BACKEND = "core.sms.NotifySmsBackend"
+    settings.NOTIFY_API_KEY = ""
+    texter = person(programme, email="", channel=Channel.SMS, mobile="+447700900123", texts_agreed=True)
+    sync_schedule(programme=programme, now=at(FIRST - timedelta(days=21)))
+    row = rows(texter, kind=MessageKind.INVITATION).get()
+    Message.objects.filter(pk=row.pk).update(scheduled_for=timezone.now())
+    result = outbox.dispatch_due(prepare=False, only=[row.pk])
+    row.refresh_from_db()
+    assert (result.retrying, row.state) == (1, MessageState.SCHEDULED)
+    assert "Not set up" in row.last_error and "NOTIFY_API_KEY" in row.last_error

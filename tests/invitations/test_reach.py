@@ -160,12 +160,13 @@ def test_a_letter_printed_is_reached(due):
 # Who is never listed ----------------------------------------------------------------------------------
 
 
-def test_an_email_sent_with_no_word_or_delivered_or_retrying_got_through(due):
+def test_an_email_sent_with_no_word_or_delivered_got_through_but_not_a_temporary_failure(due):
+    """Notify's "temporary failure" is its last word (a phone off for days, an inbox full): not reached."""
     for name, delivery in [("No Word", ""), ("Del Ivered", "delivered"), ("Tem Porary", "temporary-failure")]:
         row(person(due, name), Channel.EMAIL, delivery=delivery)
 
-    assert listed(due) == {}
-    assert groups(due)["parents"] == (3, 3, 0)
+    assert listed(due) == {"Tem Porary": ["Not delivered (a phone switched off, or an inbox full)"]}
+    assert groups(due)["parents"] == (3, 2, 1)
 
 
 def test_nothing_sent_yet_is_not_a_reason(due):
@@ -563,14 +564,20 @@ def test_the_coordinators_list_counts_only_their_school(client, two_schools):
 
 
 def ready_batch(world, *, school=None, kind=MessageKind.INVITATION, session=None) -> LetterBatch:
+    """A batch made now, as render_batch makes it: it keeps the ids of the people it printed."""
+    school = school or world.school
+    printed = list(
+        letters.letter_invitations(programme=world.programme, school=school).values_list("pk", flat=True)
+    )
     batch = LetterBatch.objects.create(
         programme=world.programme,
-        school=school or world.school,
+        school=school,
         kind=kind,
         session=session,
         fingerprint="x",
         state=LetterState.READY,
         pages_total=1,
+        printed=printed,
     )
     batch.file.save("letters.pdf", ContentFile(b"%PDF-1.7\n%%EOF\n"))
     return batch
@@ -680,3 +687,19 @@ def test_mark_printed_of_a_reminder_batch_without_a_session_marks_nothing(due):
 
     assert letters.mark_printed(batch=batch) == 0
     assert not Message.objects.filter(state=MessageState.SENT).exists()
+
+
+def test_someone_moved_to_letters_after_the_batch_was_made_is_not_marked_printed(client, due):
+    """Downloading marks the people the batch printed, not whoever is on letters now."""
+    lena = person(due, "Lena Letter", email="", channel=Channel.LETTER)
+    letter = row(lena, Channel.LETTER, state=MessageState.SCHEDULED)
+    batch = ready_batch(due)
+    bounced = person(due, "Bea Bounced")  # by email when the batch was made
+    Invitee.objects.filter(pk=bounced.invitee_id).update(channel=Channel.LETTER, email_failed="550")
+    moved = row(bounced, Channel.LETTER, state=MessageState.SCHEDULED)
+    client.force_login(due.user("coordinator"))
+
+    assert download(client, due, batch).status_code == 200
+
+    assert state_of(letter) == MessageState.SENT
+    assert state_of(moved) == MessageState.SCHEDULED
