@@ -19,14 +19,13 @@ import io
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from support import start_redis, stop_group, tail
+from support import start_redis, start_worker, stop_group, tail
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -102,23 +101,6 @@ def wait_for(batch_pk: int, *, timeout: float):
         time.sleep(0.05)
 
 
-def start_worker(work: Path, concurrency: int):
-    log = work / "worker.log"
-    with log.open("ab") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "bettertogether", "worker", "--pool", "prefork"]
-            + ["--concurrency", str(concurrency), "--loglevel", "WARNING"]
-            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=work,
-            env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return worker, log
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -167,7 +149,7 @@ def main() -> None:
         programme, school, user = create_school_with_letter_invitees(args.letters)
         invitations = list(letters.letter_invitations(programme=programme, school=school))
 
-        worker, worker_log = start_worker(work, args.concurrency)
+        worker, worker_log = start_worker(work, args.concurrency, repo=REPO, loglevel="WARNING", ready=False)
 
         def check(batch, how: str) -> int:
             if batch.state != LetterState.READY:

@@ -19,14 +19,13 @@ import os
 import pstats
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from support import bench_database, start_redis, stop_group, tail, wait_until
+from support import bench_database, start_redis, start_worker, stop_group, tail, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests.notify, and the project itself
@@ -255,27 +254,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         programme = create_due_texts(args.texts)
 
-        worker_log = work / "worker.log"
-        with worker_log.open("ab") as out:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "bettertogether", "worker", "--pool", "prefork"]
-                + ["--concurrency", str(args.concurrency), "--loglevel", "INFO"]
-                + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=work,
-                env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        wait_until(
-            lambda: worker.poll() is not None or " ready." in worker_log.read_text(errors="replace"),
-            timeout=60,
-            what="for the worker",
-            logs=lambda: tail(worker_log),
-        )
-        if worker.poll() is not None:
-            raise SystemExit(f"bench: the worker exited\n{tail(worker_log)}")
+        worker, worker_log = start_worker(work, args.concurrency, repo=REPO)
 
         from core.tasks import dispatch_outbox
 

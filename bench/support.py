@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,36 @@ def wait_until(condition, *, timeout: float, what: str, logs=lambda: "") -> None
         if time.monotonic() > deadline:
             raise SystemExit(f"bench: timed out after {timeout:.0f}s {what}\n{logs()}")
         time.sleep(0.01)
+
+
+def start_worker(
+    work: Path, concurrency: int, *, repo: Path, loglevel: str = "INFO", ready: bool = True
+) -> tuple[subprocess.Popen, Path]:
+    """A real Celery worker (prefork, ``concurrency`` processes) in its own process group, logging to
+    ``work/worker.log``, with the settings in os.environ; waits until it is ready (INFO logs) if asked."""
+    log = work / "worker.log"
+    with log.open("ab") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "bettertogether", "worker", "--pool", "prefork"]
+            + ["--concurrency", str(concurrency), "--loglevel", loglevel]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=work,
+            env={**os.environ, "PYTHONPATH": str(repo), "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    if ready:
+        wait_until(
+            lambda: worker.poll() is not None or " ready." in log.read_text(errors="replace"),
+            timeout=60,
+            what="for the worker",
+            logs=lambda: tail(log),
+        )
+        if worker.poll() is not None:
+            raise SystemExit(f"bench: the worker exited\n{tail(log)}")
+    return worker, log
 
 
 def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:

@@ -6,8 +6,7 @@ work (core.delivery.record_delivery, from a callback, a webhook or an SMTP refus
 marked with the provider's words, later messages skip it, and someone left with no other way falls back
 to a letter through their school, which the letters page then lists."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.mail import EmailMessage
@@ -19,37 +18,17 @@ from core.enums import Delivery
 from core.kinds import Kind
 from core.models import Message
 from core.sms import SmsMessage, texting_hours
-from events import services as events_services
-from events.enums import ProgrammeStatus
 from invitations.enums import Answer, Channel, MessageKind, MessageState
 from invitations.models import Invitee, SessionChange
 from invitations.services import letters, replies
 from invitations.services.schedule import new_message, sync_schedule
-from tests.factories import InvitationFactory, NeighbourhoodFactory, SchoolFactory, UserFactory, VenueFactory
+from tests.factories import InvitationFactory, SchoolFactory, UserFactory
+from tests.invitations import test_schedule as schedule_tests
+from tests.invitations.test_schedule import FIRST, LONDON, at
 
 pytestmark = pytest.mark.django_db
-LONDON = ZoneInfo("Europe/London")
-FIRST = date(2030, 3, 6)
-
-
-def at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=LONDON)
-
-
-@pytest.fixture
-def programme(db):
-    neighbourhood = NeighbourhoodFactory()
-    programme = events_services.create_programme(
-        neighbourhood=neighbourhood,
-        title="Better Together",
-        key_question="?",
-        first_date=FIRST,
-        venue=VenueFactory(neighbourhood=neighbourhood),
-        created_by=UserFactory(),
-    )
-    programme.status = ProgrammeStatus.OPEN
-    programme.save()
-    return programme
+# The schedule's tests' programme (a Wednesday all-day in March 2030, three half-days after), open.
+programme = schedule_tests.programme
 
 
 @pytest.fixture
