@@ -55,7 +55,8 @@ def record_delivery(message: Message, *, status: str, said: str = "", at: dateti
 
     ``status`` is one of core.enums.Delivery; ``said`` the provider's own words (kept short); ``at`` when
     it happened (now if not given). Only a newer event counts, and a temporary failure never replaces a
-    final word. The first permanent failure runs the kind's ``on_bounce``, in the same transaction."""
+    final word. The first permanent failure or complaint runs the kind's ``on_bounce``, in the same
+    transaction."""
     if status not in Delivery.values:
         raise ValueError(f"Not a delivery status: {status!r}")
     at = at or timezone.now()
@@ -70,7 +71,9 @@ def record_delivery(message: Message, *, status: str, said: str = "", at: dateti
             return False  # older than what we know
         if status == Delivery.TEMPORARY_FAILURE and current.delivery in FINAL:
             return False
-        bounced = status == Delivery.PERMANENT_FAILURE and current.delivery != Delivery.PERMANENT_FAILURE
+        # A complaint (marked as spam) stops email to them as surely as a dead address does.
+        stopped = (Delivery.PERMANENT_FAILURE, Delivery.COMPLAINT)
+        bounced = status in stopped and current.delivery not in stopped
         Message.objects.filter(pk=current.pk).update(delivery=status, delivery_said=said, delivery_at=at)
         current.delivery, current.delivery_said, current.delivery_at = status, said, at
         if bounced:

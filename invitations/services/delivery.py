@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.enums import Delivery
 from core.models import Message
 from core.outbox import send_soon
 from events.enums import ProgrammeStatus
@@ -41,7 +42,12 @@ def address_failed(message: Message) -> None:
         # Sent before the address was changed: the word is about the old one.
         logger.info("outbox message %s: a bounce for an address since changed, ignored", message.pk)
         return
-    said = message.delivery_said or _("The provider could not deliver it.")
+    if message.delivery == Delivery.COMPLAINT:
+        said = _("They marked our email as unwanted (%(said)s)") % {
+            "said": message.delivery_said or _("a complaint")
+        }
+    else:
+        said = message.delivery_said or _("The provider could not deliver it.")
     mark_not_working(invitee=invitation.invitee, channel=message.channel, said=said)
     if message.kind == MessageKind.CHANGE and message.topic_id:
         _tell_again(invitation=invitation, change_id=message.topic_id)

@@ -202,12 +202,13 @@ def test_rejected_by_the_provider_is_a_permanent_failure(client, sent_row, bounc
     assert bounces == [sent_row.pk]
 
 
-def test_complaint_is_recorded(client, sent_row, bounces):
+def test_complaint_is_recorded_and_stops_email_as_a_bounce_does(client, sent_row, bounces):
     response = post(client, mailgun_event("complained"))
+    post(client, mailgun_event("complained"))  # the same again: once
 
     assert response.status_code == 200
     assert delivery_of(sent_row)[:2] == (Delivery.COMPLAINT, "Mailgun: complained")
-    assert bounces == []
+    assert bounces == [sent_row.pk]
 
 
 @pytest.mark.parametrize("event", ["opened", "clicked", "unsubscribed", "accepted", "something-new"])

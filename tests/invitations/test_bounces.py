@@ -462,3 +462,13 @@ def test_a_missing_sms_setting_is_retried_not_failed_for_good(programme, setting
     row.refresh_from_db()
     assert (result.retrying, row.state) == (1, MessageState.SCHEDULED)
     assert "Not set up" in row.last_error and "NOTIFY_API_KEY" in row.last_error
+
+
+def test_a_complaint_stops_email_to_them_and_finds_another_way(programme, school):
+    parent = person(programme, school)
+    sync_schedule(programme=programme, now=at(FIRST - timedelta(days=21)))
+    sent = send(rows(parent, kind=MessageKind.INVITATION).get())
+    assert record_delivery(sent, status=Delivery.COMPLAINT, said="Mailgun: complained")
+    invitee = Invitee.objects.get(pk=parent.invitee_id)
+    assert invitee.email_failed.startswith("They marked our email as unwanted")
+    assert not rows(parent, channel=Channel.EMAIL, state=MessageState.SCHEDULED).exists()
