@@ -48,12 +48,15 @@ class Telling:
     """Who would be told of a change, as one listener sees it, for the facilitator to read before saving.
 
     ``lines`` are short sentences ("9 people by email"), ``subject`` and ``body`` a sample of the message
-    (empty when nobody would be told)."""
+    (empty when nobody would be told), ``text`` of the text message (empty when nobody is told by text)
+    and ``text_parts`` how many parts it takes."""
 
     count: int
     lines: list[str] = field(default_factory=list)
     subject: str = ""
     body: str = ""
+    text: str = ""
+    text_parts: int = 0
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from core.enums import Delivery
 from core.mail import render_plain
 from core.models import Message
 from core.outbox import send_soon
+from core.sms import sms_parts
 from events.changes import Facts, Listener, Telling, listen
 from events.enums import ProgrammeStatus
 from events.models import Session, Venue
@@ -383,7 +384,33 @@ def preview(*, session: Session, before: Facts, after: Facts) -> Telling:
         )
         subject = " ".join(render_plain("emails/change_subject.txt", context).split())
         body = render_plain("emails/change_body.txt", context).strip()
-    return Telling(count=len(people.told) + len(people.unreachable), lines=lines, subject=subject, body=body)
+    text = ""
+    if people.text:
+        # texts builds on this module (what a notice says): asked here only, when a sample is wanted.
+        from .texts import notice_text_context, render_text
+
+        sample = people.text[0]
+        text = render_text(
+            template="change",
+            context={
+                "name": sample.invitee.greeting_name,
+                **notice_text_context(
+                    facts=describe(before=before, after=after),
+                    answer=people.answers.get(sample.pk, ""),
+                    title=session.programme.title,
+                    url=settings.SITE_URL + "/r/…",
+                ),
+            },
+            language=settings.LANGUAGE_CODE,
+        )
+    return Telling(
+        count=len(people.told) + len(people.unreachable),
+        lines=lines,
+        subject=subject,
+        body=body,
+        text=text,
+        text_parts=sms_parts(text),
+    )
 
 
 def notice_context(

@@ -113,6 +113,28 @@ def test_moving_a_session_shows_who_will_be_told_before_anything_is_saved(facili
     session.refresh_from_db()
     assert session.date != new_date
     assert not SessionChange.objects.exists()
+    assert "What the text message will say" not in page  # nobody is told by text
+
+
+def test_the_confirmation_shows_the_text_people_reached_by_text_will_read(facilitator, world, told):
+    from invitations.models import Invitee
+
+    Invitee.objects.filter(name="Eve Adams").update(mobile="+447700900123", texts_agreed=True, texts_too=True)
+    session = second(world)
+    new_date = session.date + timedelta(days=7)
+
+    response = facilitator.post(
+        reverse("events:session_update", args=[session.pk]), session_form(session, date=new_date.isoformat())
+    )
+
+    page = response.content.decode()
+    assert "4 people will be told." in page  # Eve once, though by email and by text
+    assert "1 by text message" in page
+    assert "What the text message will say" in page
+    text = page.split("What the text message will say")[1]
+    assert "Hello Eve, a change to" in text
+    assert new_date.strftime("%-d %b") in text
+    assert "text-message parts in English" in text
 
 
 def test_confirming_saves_and_a_notice_waits_then_goes_once_with_old_and_new(
