@@ -450,7 +450,7 @@ def add_walk_in(
     invitation, added = _walk_in_invitation(session=session, cleaned=cleaned, by=by)
     mark_arrived(session=session, invitation=invitation, by=by, source=source, today=today)
     if added:
-        sync_schedule(programme=session.programme)
+        sync_schedule(programme=session.programme, only=[invitation.pk])
     return invitation
 
 

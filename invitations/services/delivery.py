@@ -73,11 +73,10 @@ def mark_not_working(*, invitee: Invitee, channel: str, said: str) -> bool:
         state=MessageState.CANCELLED
     )
     logger.info("invitee %s: %s does not work; now reached by %s", invitee.pk, channel, invitee.channel)
-    for programme_id in invitee.invitations.exclude(programme__status=ProgrammeStatus.FINISHED).values_list(
-        "programme", flat=True
+    for invitation in invitee.invitations.exclude(programme__status=ProgrammeStatus.FINISHED).select_related(
+        "programme"
     ):
-        invitation = invitee.invitations.select_related("programme").get(programme=programme_id)
-        sync_schedule(programme=invitation.programme)
+        sync_schedule(programme=invitation.programme, only=[invitation.pk])
     return True
 
 

@@ -267,7 +267,7 @@ def add_invitation(*, programme: Programme, user: User, cleaned: dict) -> Invita
     invitation = invite_person(
         programme=programme, user=user, invitee=existing_invitee(programme, cleaned), cleaned=cleaned
     )
-    sync_schedule(programme=programme)
+    sync_schedule(programme=programme, only=[invitation.pk])
     return invitation
 
 
@@ -396,9 +396,8 @@ def update_contact(*, invitee: Invitee, email: str, mobile: str, texts_agreed: b
             )
     except IntegrityError as error:  # the same address saved for someone else a moment ago
         raise ValidationError({"email": str(EMAIL_TAKEN)}) from error
-    programmes = Programme.objects.filter(invitations__invitee=person).exclude(
-        status=ProgrammeStatus.FINISHED
-    )
-    for programme in programmes.distinct():
-        sync_schedule(programme=programme)
+    for invitation in person.invitations.exclude(programme__status=ProgrammeStatus.FINISHED).select_related(
+        "programme"
+    ):
+        sync_schedule(programme=invitation.programme, only=[invitation.pk])
     return person

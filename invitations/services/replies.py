@@ -144,7 +144,7 @@ def save_reply(
         )
     _queue_confirmation(invitation=invitation, reply=reply)
     invitation.reply = reply
-    sync_schedule(programme=invitation.programme)
+    sync_schedule(programme=invitation.programme, only=[invitation.pk])
     return reply
 
 

@@ -6,6 +6,7 @@ cancelled session is honoured before anything scheduled is sent. The quick runs 
 for (core.outbox.send_soon) send only the rows that action made.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -104,14 +105,15 @@ def answers_of(invitation: Invitation) -> dict[int, str] | None:
     return {answer.session_id: answer.answer for answer in reply.answers.all()}
 
 
-def came_to_a_session(*, programme: Programme) -> set[int]:
+def came_to_a_session(*, programme: Programme, only: Collection[int] | None = None) -> set[int]:
     """The ids of the programme's invitations whose person has come to one of its sessions.
 
     Attendance is evaluations' model, and evaluations sits above this app (it may not be imported here):
     the query reaches it through its relation to Invitation by name (``Attendance.invitation``,
     related_name "attendances"), so the schedule always agrees with the sign-in list, a mark undone
     included, with nothing to keep in step."""
-    return set(programme.invitations.filter(attendances__isnull=False).values_list("pk", flat=True))
+    people = programme.invitations.all() if only is None else programme.invitations.filter(pk__in=only)
+    return set(people.filter(attendances__isnull=False).values_list("pk", flat=True))
 
 
 def has_gone(message: Message, *, now: datetime) -> bool:
@@ -132,15 +134,20 @@ def gone_at(rows: list[Message], *, now: datetime) -> datetime | None:
     return min(times) if times else None
 
 
-def change_notices_made(*, programme: Programme) -> dict[int, dict[int, datetime]]:
+def change_notices_made(
+    *, programme: Programme, only: Collection[int] | None = None
+) -> dict[int, dict[int, datetime]]:
     """Invitation id → session id → when the latest change notice about that session was made for them
     (services.changes: a notice's topic is the change, whose session it is)."""
     made: dict[int, dict[int, datetime]] = {}
-    rows = Message.objects.filter(
+    notices = Message.objects.filter(
         invitation__programme=programme,
         kind=MessageKind.CHANGE,
         state__in=(MessageState.SCHEDULED, MessageState.SENDING, MessageState.SENT),
-    ).values_list("recipient_id", "session_change__session_id", "scheduled_for")
+    )
+    if only is not None:
+        notices = notices.filter(recipient_id__in=only)
+    rows = notices.values_list("recipient_id", "session_change__session_id", "scheduled_for")
     for invitation_id, session_id, when in rows:
         by_session = made.setdefault(invitation_id, {})
         if session_id not in by_session or when > by_session[session_id]:
@@ -222,8 +229,12 @@ def plan_for(
 
 
 @transaction.atomic
-def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
-    """Bring the programme's outbox in line with its sessions, list and lead times.
+def sync_schedule(
+    *, programme: Programme, now: datetime | None = None, only: Collection[int] | None = None
+) -> int:
+    """Bring the programme's outbox in line with its sessions, list and lead times: for everyone on its
+    list, or only for the invitations ``only`` names (a reply, a new person, a fixed address: what one
+    person's change needs costs the same however long the list is).
 
     Creates missing rows, moves scheduled ones, cancels rows no longer wanted (a cancelled or started
     session, someone who opted out, replied or came, a finished programme) and revives cancelled rows
@@ -232,17 +243,18 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     sessions = list(programme.sessions.all())
+    people = programme.invitations.all() if only is None else programme.invitations.filter(pk__in=only)
     invitations = list(
-        programme.invitations.select_related("invitee__organisation", "reply").prefetch_related(
-            "reply__answers"
-        )
+        people.select_related("invitee__organisation", "reply").prefetch_related("reply__answers")
     )
+    rows = Message.objects.filter(invitation__programme=programme, kind__in=SCHEDULED_KINDS)
+    if only is not None:
+        rows = rows.filter(recipient_id__in=only)
     # The latest row of each message on each channel: one the provider said never arrived is followed
     # by a new one (its version the next) once that channel works again — the address was fixed.
     existing = {
         (m.recipient_id, m.kind, m.topic_id, m.channel): m
-        for m in Message.objects.filter(invitation__programme=programme, kind__in=SCHEDULED_KINDS)
-        .only(
+        for m in rows.only(
             "pk",
             "recipient_id",
             "kind",
@@ -253,15 +265,14 @@ def sync_schedule(*, programme: Programme, now: datetime | None = None) -> int:
             "delivery",
             "version",
             "sent_at",
-        )
-        .order_by("version")
+        ).order_by("version")
     }
     invitations_made: dict[int, list[Message]] = {}
     for (invitation_id, kind, _topic, _channel), row in existing.items():
         if kind == MessageKind.INVITATION:
             invitations_made.setdefault(invitation_id, []).append(row)
-    came = came_to_a_session(programme=programme)
-    notified = change_notices_made(programme=programme)
+    came = came_to_a_session(programme=programme, only=only)
+    notified = change_notices_made(programme=programme, only=only)
     moved = dict(
         SessionChange.objects.filter(session__programme=programme)
         .values_list("session")

@@ -356,3 +356,25 @@ def test_an_invitation_claimed_before_they_came_is_not_sent(db, smtp_sink):
 
     assert (result.sent, result.cancelled) == (0, 1)
     assert smtp_sink.messages == []
+
+
+def test_one_persons_re_plan_costs_the_same_however_long_the_list(programme):
+    """A reply, a new person, a fixed address re-plans that person only (issue 17's 855 ms at 2,000)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = at(date(2030, 2, 1))
+    first = invite(programme, created=now - timedelta(days=1))
+    sync_schedule(programme=programme, now=now)
+    with CaptureQueriesContext(connection) as few:
+        sync_schedule(programme=programme, now=now, only=[first.pk])
+    others = [invite(programme, created=now - timedelta(days=1)) for _ in range(40)]
+    sync_schedule(programme=programme, now=now)
+    Message.objects.filter(invitation=others[0]).update(state=MessageState.CANCELLED)  # out of line
+    with CaptureQueriesContext(connection) as many:
+        sync_schedule(programme=programme, now=now, only=[first.pk])
+    assert len(many) == len(few)
+    # Only that person's rows are brought in line: the others' wait for the next full sync.
+    assert not Message.objects.filter(invitation=others[0], state=MessageState.SCHEDULED).exists()
+    sync_schedule(programme=programme, now=now)
+    assert Message.objects.filter(invitation=others[0], state=MessageState.SCHEDULED).exists()
