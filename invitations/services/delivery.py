@@ -57,7 +57,9 @@ def address_failed(message: Message) -> None:
 def mark_not_working(*, invitee: Invitee, channel: str, said: str) -> bool:
     """Mark ``invitee``'s address on ``channel`` (email or text) as not working, move them to another
     way if it was their main one, and re-plan their messages. False when it was marked already."""
-    invitee = Invitee.objects.select_for_update().select_related("organisation").get(pk=invitee.pk)
+    invitee = (
+        Invitee.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=invitee.pk)
+    )
     if channel == Channel.EMAIL and invitee.email and not invitee.email_failed:
         invitee.email_failed = said[:500]
     elif channel == Channel.SMS and invitee.mobile and not invitee.mobile_failed:

@@ -329,7 +329,9 @@ def update_contact(*, invitee: Invitee, email: str, mobile: str, texts_agreed: b
     and re-plans the schedule of every programme they are on that has not finished."""
     if not by.has_perm("invitations.change_contact", invitee):
         raise PermissionDenied
-    person: Invitee = Invitee.objects.select_for_update().select_related("organisation").get(pk=invitee.pk)
+    person: Invitee = (
+        Invitee.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=invitee.pk)
+    )
     errors: dict[str, list[str]] = {}
     email = email.strip()
     if email:
