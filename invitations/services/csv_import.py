@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.phones import uk_mobile
 from core.users import User
@@ -25,6 +27,7 @@ from ..enums import LANGUAGES, Category, Channel, StaffRole
 from ..models import Invitee
 from .invitees import (
     FORMULA_STARTS,
+    Scope,
     clean_email,
     clean_phone,
     existing_problem,
@@ -177,6 +180,19 @@ def yes_or_no(text: str) -> bool | None:
     return True if value in YES else False if value in NO else None
 
 
+# What a row may change about someone already known, and the column that says it: only what the file
+# fills in (an empty cell never blanks what we have). Field → (column, what the preview calls it).
+UPDATABLE = {
+    "phone": ("phone", gettext_lazy("phone")),
+    "mobile": ("mobile", gettext_lazy("mobile")),
+    "texts_agreed": ("texts agreed", gettext_lazy("agreement to texts")),
+    "language": ("language", gettext_lazy("language")),
+    "interpreter": ("interpreter", gettext_lazy("interpreter")),
+    "channel": ("channel", gettext_lazy("how we reach them")),
+    "texts_too": ("channel", gettext_lazy("texts as well")),
+}
+
+
 @dataclass
 class Row:
     line: int
@@ -185,6 +201,13 @@ class Row:
     reasons: list[str] = field(default_factory=list)
     invitee: Invitee | None = None
     cleaned: dict = field(default_factory=dict)
+    # For someone already known: field → the file's value, where it differs from what we have.
+    updates: dict = field(default_factory=dict)
+
+    @property
+    def update_words(self) -> str:
+        """ "phone, language": what importing will change about someone known; "" for nothing."""
+        return ", ".join(dict.fromkeys(str(UPDATABLE[name][1]) for name in self.updates))
 
     def refuse(self, reason: str) -> None:
         self.status = "error"
@@ -216,6 +239,11 @@ class Preview:
     def errors(self) -> list[Row]:
         return [row for row in self.rows if row.status == "error"]
 
+    @property
+    def updating(self) -> list[Row]:
+        """Rows about someone known whose details the file changes."""
+        return [row for row in self.rows if row.status != "error" and row.updates]
+
 
 def decode_upload(data: bytes) -> str:
     """UTF-8, with or without the byte-order mark Excel adds. Anything else is refused with a hint."""
@@ -241,7 +269,8 @@ class KnownPeople:
     def __init__(self, programme: Programme):
         self.by_email: dict[str, Invitee] = {}
         self.by_name: dict[tuple[str, int | None], Invitee] = {}
-        for person in Invitee.objects.filter(neighbourhood=programme.neighbourhood).order_by("pk"):
+        people = Invitee.objects.filter(neighbourhood=programme.neighbourhood).select_related("organisation")
+        for person in people.order_by("pk"):
             if person.email:
                 self.by_email.setdefault(person.email.lower(), person)
             else:
@@ -482,15 +511,72 @@ def preview_csv(*, programme: Programme, text: str, user: User) -> Preview:
                 row.status = "already"
             elif problem := existing_problem(row.invitee, scope=scope):
                 row.refuse(problem)
+            if row.status != "error" and row.invitee is not None and may_update(row.invitee, scope=scope):
+                row.updates = changes_for(row.invitee, row)
+                for _field, reason in updated_problems(row.invitee, row.updates, scope=scope):
+                    row.refuse(reason)
         preview.rows.append(row)
     return preview
 
 
+def changes_for(invitee: Invitee, row: Row) -> dict:
+    """What the row's file says about someone known that differs from what we have: only the columns
+    it fills in."""
+    changes = {}
+    for name, (column, _words) in UPDATABLE.items():
+        if row.values.get(column, "").strip() and row.cleaned.get(name) != getattr(invitee, name):
+            changes[name] = row.cleaned[name]
+    return changes
+
+
+def may_update(invitee: Invitee, *, scope: Scope) -> bool:
+    """A facilitator may change anyone in the neighbourhood; a coordinator their own school's people."""
+    return scope.runs or invitee.organisation_id in {school.pk for school in scope.schools}
+
+
+def updated_problems(invitee: Invitee, updates: dict, *, scope: Scope) -> list[tuple[str, str]]:
+    """The rules a person must keep (person_problems), for someone known once the row's changes are made."""
+    if not updates:
+        return []
+    after = {
+        "name": invitee.name,
+        "category": invitee.category,
+        "staff_role": invitee.staff_role,
+        "organisation": invitee.organisation,
+        "email": invitee.email,
+        "mobile": invitee.mobile,
+        "texts_agreed": invitee.texts_agreed,
+        "channel": invitee.channel,
+        "texts_too": invitee.texts_too,
+        **updates,
+    }
+    return [
+        (field, reason)
+        for field, reason in person_problems(after, scope=scope)
+        if field not in ("category", "organisation")  # who they are is not the file's to change
+    ]
+
+
+def apply_updates(*, invitee: Invitee, updates: dict) -> None:
+    """Make a row's changes to someone known. A new mobile clears its "not working" mark, as fixing it
+    by hand does (services.invitees.update_contact)."""
+    for name, value in updates.items():
+        setattr(invitee, name, value)
+    if "mobile" in updates:
+        invitee.mobile_failed = ""
+        invitee.contact_changed_at = timezone.now()
+    invitee.save()
+
+
 @transaction.atomic
 def import_csv(*, programme: Programme, text: str, user: User) -> Preview:
-    """Check the file again and add every row marked "add", all in one transaction."""
+    """Check the file again and add every row marked "add", and make the changes the file says about
+    people already known (added or already invited), all in one transaction."""
     preview = preview_csv(programme=programme, text=text, user=user)
     if not preview.file_error:
+        for row in preview.updating:
+            if row.invitee is not None:
+                apply_updates(invitee=row.invitee, updates=row.updates)
         for row in preview.to_add:
             invite_person(programme=programme, user=user, invitee=row.invitee, cleaned=row.cleaned)
         sync_schedule(programme=programme)

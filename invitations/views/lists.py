@@ -301,6 +301,15 @@ def import_summary(preview: csv_import.Preview) -> str:
             ngettext("%(count)s was already invited.", "%(count)s were already invited.", already)
             % {"count": already}
         )
+    if updated := len(preview.updating):
+        parts.append(
+            ngettext(
+                "%(count)s person already known was updated.",
+                "%(count)s people already known were updated.",
+                updated,
+            )
+            % {"count": updated}
+        )
     if errors:
         parts.append(
             ngettext(
