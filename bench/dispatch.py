@@ -28,7 +28,16 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from support import bench_database, free_port, start_redis, start_worker, stop_group, tail, wait_until
+from support import (
+    StepTimer,
+    bench_database,
+    free_port,
+    start_redis,
+    start_worker,
+    stop_group,
+    tail,
+    wait_until,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DEADLINE_SECONDS = 600
@@ -162,37 +171,6 @@ def add_due_invitations(programme, count: int, prefix: str) -> None:
     )
     Invitation.objects.bulk_create(Invitation(programme=programme, invitee=invitee) for invitee in invitees)
     sync_schedule(programme=programme)
-
-
-class StepTimer:
-    """Wall time spent in named functions, by replacing them on their modules for the duration."""
-
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
-        self.calls: dict[str, int] = {}
-        self._undo: list = []
-
-    def wrap(self, owner, attribute: str, name=None) -> None:
-        original = getattr(owner, attribute)
-
-        def timed(*args, **kwargs):
-            step = name(kwargs) if callable(name) else name or attribute
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
-                self.calls[step] = self.calls.get(step, 0) + 1
-
-        setattr(owner, attribute, timed)
-        self._undo.append((owner, attribute, original))
-
-    def __exit__(self, *exc) -> None:
-        for owner, attribute, original in reversed(self._undo):
-            setattr(owner, attribute, original)
-
-    def __enter__(self):
-        return self
 
 
 def profile_in_process(programme, count: int) -> None:

@@ -25,7 +25,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from support import bench_database, start_redis, start_worker, stop_group, tail, wait_until
+from support import StepTimer, bench_database, start_redis, start_worker, stop_group, tail, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # tests.notify, and the project itself
@@ -118,37 +118,6 @@ def run_bare(state: FakeNotify, bodies: list[str]) -> float:
     seconds = time.perf_counter() - started
     assert texts_taken(state) - before == len(bodies)
     return seconds
-
-
-class StepTimer:
-    """Wall time spent in named functions, by replacing them on their modules for the duration."""
-
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
-        self.calls: dict[str, int] = {}
-        self._undo: list = []
-
-    def wrap(self, owner, attribute: str, name=None) -> None:
-        original = getattr(owner, attribute)
-
-        def timed(*args, **kwargs):
-            step = name(kwargs) if callable(name) else name or attribute
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
-                self.calls[step] = self.calls.get(step, 0) + 1
-
-        setattr(owner, attribute, timed)
-        self._undo.append((owner, attribute, original))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for owner, attribute, original in reversed(self._undo):
-            setattr(owner, attribute, original)
 
 
 def profile_in_process(programme, count: int) -> None:

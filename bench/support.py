@@ -200,3 +200,34 @@ def parents_with_reply_links(count: int, *, first_in_days: int):
         rows.append(ReplyToken(invitation=invitation, token_hash=token_hash))
     ReplyToken.objects.bulk_create(rows)
     return programme, invitations, tokens
+
+
+class StepTimer:
+    """Wall time spent in named functions, by replacing them on their modules for the duration."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._undo: list = []
+
+    def wrap(self, owner, attribute: str, name=None) -> None:
+        original = getattr(owner, attribute)
+
+        def timed(*args, **kwargs):
+            step = name(kwargs) if callable(name) else name or attribute
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
+                self.calls[step] = self.calls.get(step, 0) + 1
+
+        setattr(owner, attribute, timed)
+        self._undo.append((owner, attribute, original))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for owner, attribute, original in reversed(self._undo):
+            setattr(owner, attribute, original)

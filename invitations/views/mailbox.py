@@ -10,11 +10,13 @@ names its outbox row by its reference ("outbox-123"), and the same people may re
 """
 
 import re
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from functools import wraps
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -34,6 +36,8 @@ from core.sms import DEFAULT_SMS_BACKEND, FileSmsBackend, SentSms
 from core.users import User
 
 from ..templatetags.invitation_tags import mailbox_enabled
+
+T = TypeVar("T")
 
 MAILBOX_PAGE_SIZE = 50
 MAIL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.eml")
@@ -111,22 +115,27 @@ def _readable_rows(user: User | AnonymousUser, rows: set[int]) -> set[int]:
     return set(Message.objects.filter(runs, pk__in=rows).values_list("pk", flat=True).distinct())
 
 
-def _readable(
-    user: User | AnonymousUser, messages: list[tuple[Path, EmailMessage]]
-) -> list[tuple[Path, EmailMessage]]:
-    """The kept messages ``user`` may read: all for an administrator, their programmes' for a facilitator."""
+def _readable(user: User | AnonymousUser, kept: list[T], row_of: Callable[[T], int | None]) -> list[T]:
+    """The kept emails or texts ``user`` may read, each known by the outbox row ``row_of`` finds in it:
+    all for an administrator, their programmes' for a facilitator."""
     if user.is_superuser:
-        return messages
-    rows = {row for _path, message in messages if (row := _row_of(message)) is not None}
+        return kept
+    rows = {row for item in kept if (row := row_of(item)) is not None}
     allowed = _readable_rows(user, rows) if rows else set()
-    return [(path, message) for path, message in messages if _row_of(message) in allowed]
+    return [item for item in kept if row_of(item) in allowed]
+
+
+def _mail_row(kept: tuple[Path, EmailMessage]) -> int | None:
+    return _row_of(kept[1])
 
 
 @mailbox_view
 def mailbox(request: HttpRequest) -> HttpResponse:
     # Every file's headers are read to know whose it is; this copy's mail folder is a small one.
     kept = [(path, _read_mail(path, headers_only=True)) for path in _mail_files()]
-    page = Paginator(_readable(request.user, kept), MAILBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_readable(request.user, kept, _mail_row), MAILBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     letters = []
     for path, message in page:
         letters.append(
@@ -166,7 +175,7 @@ def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     message = _read_mail(found[name])
     # Another neighbourhood's mail is not there for this facilitator, even by its address.
-    if not _readable(request.user, [(found[name], message)]):
+    if not _readable(request.user, [(found[name], message)], _mail_row):
         raise Http404
     html_part = message.get_body(("html",))
     text_part = message.get_body(("plain",))
@@ -205,19 +214,10 @@ def _text_row(text: SentSms) -> int | None:
     return outbox_pk(text.reference)
 
 
-def _readable_texts(user: User | AnonymousUser, texts: list[SentSms]) -> list[SentSms]:
-    """The kept texts ``user`` may read: as for mail, by the outbox row each names."""
-    if user.is_superuser:
-        return texts
-    rows = {row for text in texts if (row := _text_row(text)) is not None}
-    allowed = _readable_rows(user, rows) if rows else set()
-    return [text for text in texts if _text_row(text) in allowed]
-
-
 @texts_view
 def mailbox_texts(request: HttpRequest) -> HttpResponse:
     # Every kept text is read to know whose it is; this copy's folder of texts is a small one.
-    texts = _readable_texts(request.user, FileSmsBackend().list_sent())
+    texts = _readable(request.user, FileSmsBackend().list_sent(), _text_row)
     page = Paginator(texts, MAILBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -240,7 +240,7 @@ def mailbox_text(request: HttpRequest, name: str) -> HttpResponse:
     except (ValueError, OSError):
         raise Http404 from None
     # Another neighbourhood's text is not there for this facilitator, even by its address.
-    if not _readable_texts(request.user, [text]):
+    if not _readable(request.user, [text], _text_row):
         raise Http404
     links = _site_links(text.body)
     return render(

@@ -4,7 +4,6 @@ to a fake Notify on loopback (tests/notify.py), and what Notify's refusals do to
 import json
 import logging
 import traceback
-from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -16,15 +15,15 @@ from core.delivery import find_message
 from core.models import Message
 from core.notify import NotifyEmailBackend
 from core.providers import AddressRefused, Refused, TryLater
-from events import services as events_services
-from events.enums import ProgrammeStatus
 from invitations.enums import MessageKind, MessageState
 from invitations.models import Invitee
-from invitations.services.schedule import sync_schedule
-from tests.factories import InvitationFactory
+from tests.core import test_outbox as outbox_tests
+from tests.core.test_outbox import invite
 from tests.notify import API_KEY, EMAIL_TEMPLATE_ID, SECRET, SMS_TEMPLATE_ID, start_fake_notify
 
 ADDRESS = "amira@example.org"
+# The outbox tests' programme: open, its invitations due now.
+open_programme = outbox_tests.open_programme
 
 
 @pytest.fixture
@@ -39,24 +38,6 @@ def fake_notify(settings):
     settings.NOTIFY_BASE_URL = state.base_url
     yield state
     server.stop()
-
-
-@pytest.fixture
-def open_programme(world):
-    """The world's programme, open, with its invitations due now (first session in 10 days)."""
-    programme = world.programme
-    programme.status = ProgrammeStatus.OPEN
-    programme.save()
-    first = programme.sessions.get(order=1)
-    first.date = timezone.localdate() + timedelta(days=10)
-    events_services.save_session(session=first)
-    return programme
-
-
-def invite(programme, **invitee):
-    invitation = InvitationFactory(programme=programme, **{f"invitee__{k}": v for k, v in invitee.items()})
-    sync_schedule(programme=programme)
-    return invitation
 
 
 def invitation_row(invitation):
