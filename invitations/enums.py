@@ -106,3 +106,15 @@ class ChangeState(models.TextChoices):
     TOLD = "told", _("Told")
     # Changed back before anyone was told, or nobody to tell: nothing was sent.
     WITHDRAWN = "withdrawn", _("Nothing to tell")
+
+
+class PersonEvent(models.TextChoices):
+    """What a line of a person's history records (models.PersonChange)."""
+
+    ADDED = "added", _("added")
+    EDITED = "edited", _("details changed")
+    REMOVED = "removed", _("removed from the list")
+    PUT_BACK = "put_back", _("put back on the list")
+    MERGED = "merged", _("merged with a duplicate")
+    UNDONE = "undone", _("change undone")
+    IMPORTED = "imported", _("updated from a file")

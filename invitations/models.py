@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.jobs import PdfJob
@@ -21,6 +22,7 @@ from .enums import (
     ChangeState,
     Channel,
     MessageKind,
+    PersonEvent,
     ReplySource,
     StaffRole,
     group_label,
@@ -84,6 +86,14 @@ class Invitee(models.Model):
     email_failed = models.CharField(_("email not working"), max_length=500, blank=True)
     mobile_failed = models.CharField(_("mobile not working"), max_length=500, blank=True)
     fell_back_from = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    # From a school's records: the home address (one of the ways a household is recognised), and what
+    # else the file said that has no field of its own (other addresses, other adults, children's years).
+    address = models.CharField(_("home address"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    # How many adults the school's records list at this home (two: the household may say both are coming).
+    adults_at_home = models.PositiveSmallIntegerField(
+        _("adults at home"), default=1, validators=[MaxValueValidator(6)]
+    )
     # When the email or mobile was last changed: a provider's word on a message sent before is about
     # the old address, and marks nothing (services.delivery).
     contact_changed_at = models.DateTimeField(null=True, blank=True)
@@ -189,6 +199,12 @@ class Invitee(models.Model):
             raise ValidationError(errors)
 
 
+class InvitationQuerySet(models.QuerySet):
+    def on_list(self) -> "InvitationQuerySet":
+        """Not removed from the programme's list (a removed person keeps their past in the counts)."""
+        return self.filter(removed_at__isnull=True)
+
+
 class Invitation(models.Model):
     """One invitee invited to one programme. Reply links carry a ReplyToken."""
 
@@ -204,6 +220,12 @@ class Invitation(models.Model):
         blank=True,
         help_text=_("No more messages for this programme."),
     )
+    # Taken off this programme's list by the team (services.people): no more messages; what they
+    # answered and whether they came stay in the counts of what happened. "Put back" clears it.
+    removed_at = models.DateTimeField(_("removed from the list"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Added at the door on the day rather than invited ahead: they never get an "you're invited" message.
     met_on_the_day = models.BooleanField(_("met on the day"), default=False)
     # The short code on a letter's reply slip, typed in by the school office. Given when a letter is made.
@@ -216,12 +238,61 @@ class Invitation(models.Model):
         related_query_name="invitation",
     )
 
+    objects = InvitationQuerySet.as_manager()
+
     class Meta:
         ordering = ["invitee__name"]
         constraints = [models.UniqueConstraint("programme", "invitee", name="invite_once_per_programme")]
 
     def __str__(self) -> str:
         return f"{self.invitee} → {self.programme}"
+
+
+class PersonChange(models.Model):
+    """One line of a person's history: who changed what, when (services.people). ``fields`` holds
+    {field name: [before, after]} as stored, so an edit can be undone."""
+
+    invitee = models.ForeignKey(Invitee, on_delete=models.CASCADE, related_name="history")
+    # The programme whose list it happened on (a removal, a put back), when it was one.
+    programme = models.ForeignKey(
+        Programme, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    event = models.CharField(max_length=16, choices=PersonEvent.choices)
+    fields = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    # Set on an edit that was later undone (the undoing is a line of its own).
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.invitee}: {self.get_event_display()}"
+
+
+class ImportMapping(models.Model):
+    """How the columns of a school's export are read (services.school_exports): remembered per school
+    (or per neighbourhood, for a facilitator's own files) and per set of headers, so next term's export
+    of the same system needs no mapping again. ``mapping`` is {our field: their column header}."""
+
+    neighbourhood = models.ForeignKey(Neighbourhood, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    headers_key = models.CharField(max_length=64)
+    system = models.CharField(max_length=16, blank=True)
+    mapping = models.JSONField(default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"column mapping for {self.organisation or self.neighbourhood}"
 
 
 MAX_CHILDREN = 10

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import changes, codes, contacts, letters, lists, mailbox, reach, reply, sheets, wording
+from .views import changes, codes, contacts, imports, letters, lists, mailbox, reach, reply, sheets, wording
 
 app_name = "invitations"
 
@@ -18,8 +18,8 @@ urlpatterns = [
     path("programmes/<int:pk>/invitations/", lists.InvitationListView.as_view(), name="list"),
     path("programmes/<int:pk>/invitations/list.csv", lists.invitation_list_csv, name="list_csv"),
     path("programmes/<int:pk>/invitations/add/", lists.InvitationCreateView.as_view(), name="add"),
-    path("programmes/<int:pk>/invitations/import/", lists.ImportView.as_view(), name="import"),
-    path("programmes/<int:pk>/invitations/import/example.csv", lists.import_example, name="import_example"),
+    path("programmes/<int:pk>/invitations/import/", imports.ImportView.as_view(), name="import"),
+    path("programmes/<int:pk>/invitations/import/example.csv", imports.import_example, name="import_example"),
     path("programmes/<int:pk>/invitations/invite-groups/", lists.invite_groups, name="invite_groups"),
     path("programmes/<int:pk>/sheets/", sheets.SheetsView.as_view(), name="sheets"),
     path(
