@@ -42,4 +42,4 @@ USER app
 
 EXPOSE 8000
 # collectstatic runs when the web service starts (it needs the real settings, SECRET_KEY included).
-CMD ["gunicorn", "bettertogether.wsgi:application", "-b", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "bettertogether.wsgi:application", "-b", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "core.privacy.ScrubbingLogger"]

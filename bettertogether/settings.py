@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: private, no-store on every page we make (core.privacy).
+    "core.privacy.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # English for staff; on the pages people open from their links, their language (core.languages).
     "core.languages.PageLanguageMiddleware",
@@ -322,11 +324,18 @@ LEAD_LINK_GRACE_DAYS = int(os.environ.get("LEAD_LINK_GRACE_DAYS", "90"))
 # How often the circle page looks for words from phones, and the room screen refreshes its cloud.
 WORDS_POLL_SECONDS = 5
 
+# Error reports carry no form values or local variables (core.privacy).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.privacy.NoPersonalDataFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No token from a link in any line ("Not Found: /r/<token>/").
+    "filters": {"scrub_tokens": {"()": "core.privacy.ScrubTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -101,3 +101,14 @@ def test_dockerfile_installs_weasyprint_libraries():
     assert "FROM python:3.11-slim-bookworm" in dockerfile
     for package in ("libharfbuzz-subset0", "libpango-1.0-0", "libpangoft2-1.0-0", "fonts-noto-core"):
         assert package in dockerfile, package
+
+
+def test_production_gunicorn_uses_the_logger_that_scrubs_tokens(compose):
+    """The access log of the container never holds a reply link's token (core.privacy.ScrubbingLogger;
+    tests/core/test_privacy.py runs it)."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    web = compose["services"]["web"]["command"]
+    web = " ".join(web) if isinstance(web, list) else web
+    for command in (dockerfile, web):
+        assert "gunicorn" in command
+        assert "--logger-class" in command and "core.privacy.ScrubbingLogger" in command
