@@ -324,6 +324,15 @@ LEAD_LINK_GRACE_DAYS = int(os.environ.get("LEAD_LINK_GRACE_DAYS", "90"))
 # How often the circle page looks for words from phones, and the room screen refreshes its cloud.
 WORDS_POLL_SECONDS = 5
 
+# Privacy (the privacy notice, invitations.services.retention). Who is responsible for the data: the
+# council, its contact and its data protection officer; the notice says plainly when these are not set.
+PRIVACY_CONTROLLER = os.environ.get("PRIVACY_CONTROLLER", "")
+PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
+PRIVACY_DPO = os.environ.get("PRIVACY_DPO", "")
+# How long a programme keeps needs and contact details after its last session, unless it says otherwise.
+RETENTION_NEEDS_DAYS = int(os.environ.get("RETENTION_NEEDS_DAYS", "30"))
+RETENTION_CONTACTS_DAYS = int(os.environ.get("RETENTION_CONTACTS_DAYS", "365"))
+
 # Error reports carry no form values or local variables (core.privacy).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.privacy.NoPersonalDataFilter"
 

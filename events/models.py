@@ -209,6 +209,18 @@ class ProgrammeQuerySet(models.QuerySet):
         )
 
 
+# The longest a council may keep personal data after a programme, in days (ten years).
+MAX_KEPT_DAYS = 3650
+
+
+def default_needs_kept_days() -> int:
+    return settings.RETENTION_NEEDS_DAYS
+
+
+def default_contacts_kept_days() -> int:
+    return settings.RETENTION_CONTACTS_DAYS
+
+
 class Programme(models.Model):
     neighbourhood = models.ForeignKey(
         Neighbourhood, on_delete=models.PROTECT, related_name="programmes", verbose_name=_("neighbourhood")
@@ -278,6 +290,22 @@ class Programme(models.Model):
             "the box, which each person gets in their own language."
         ),
     )
+    # How long personal data is kept after the last session (invitations.services.retention): needs
+    # (crèche ages, food, access, interpreter, transport) soon after; contact details of people who did not
+    # ask to stay in touch later. Defaults from settings (RETENTION_NEEDS_DAYS, RETENTION_CONTACTS_DAYS).
+    needs_kept_days = models.PositiveIntegerField(
+        _("delete needs this many days after the last workshop"),
+        default=default_needs_kept_days,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_KEPT_DAYS)],
+    )
+    contacts_kept_days = models.PositiveIntegerField(
+        _("delete contact details this many days after the last workshop"),
+        default=default_contacts_kept_days,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_KEPT_DAYS)],
+        help_text=_("Except for people who asked to hear about future programmes."),
+    )
+    needs_deleted_at = models.DateTimeField(null=True, blank=True)
+    contacts_deleted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

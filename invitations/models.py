@@ -94,6 +94,10 @@ class Invitee(models.Model):
     adults_at_home = models.PositiveSmallIntegerField(
         _("adults at home"), default=1, validators=[MaxValueValidator(6)]
     )
+    # "Keep me in touch about future programmes", asked on the reply page (off unless they tick it): their
+    # contact details outlive a programme's retention period (invitations.services.retention).
+    keep_in_touch = models.BooleanField(_("keep me in touch about future programmes"), default=False)
+    keep_in_touch_at = models.DateTimeField(null=True, blank=True)
     # When the email or mobile was last changed: a provider's word on a message sent before is about
     # the old address, and marks nothing (services.delivery).
     contact_changed_at = models.DateTimeField(null=True, blank=True)
@@ -322,6 +326,10 @@ class Reply(models.Model):
         help_text=_("Empty when no interpreter is needed."),
     )
     transport_help = models.BooleanField(_("needs help with transport"), default=False)
+    # Needs can be health data: the reply page asks, in one plain sentence before the needs questions,
+    # whether we may keep what they tell us (explicit consent). Without it, needs are not kept.
+    needs_agreed = models.BooleanField(_("agreed we may keep their needs"), default=False)
+    needs_agreed_at = models.DateTimeField(null=True, blank=True)
     extra_places = models.PositiveSmallIntegerField(
         _("bringing someone else"), default=0, validators=[MaxValueValidator(MAX_EXTRA_PLACES)]
     )
