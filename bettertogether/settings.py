@@ -7,10 +7,13 @@ the EMAIL_* variables, ALLOWED_HOSTS and SECURE=1 (see README.md).
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import django.conf.locale
+from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +58,15 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "core",  # the floor: the outbox, PDF jobs, token pages and other shared parts
     "events",
+    "accounts",  # staff accounts: inviting colleagues, password reset, idle sessions
+    # Staff sign-in (accounts/lockout.py, accounts/twofactor.py): lockout after failed tries, and
+    # two-factor with an authenticator app (TOTP) and recovery codes (static codes).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # The audit log (core.audit): who changed people's data, who downloaded or printed it.
+    "auditlog",
     "invitations",
     "artwork",
     "evaluations",
@@ -68,14 +80,27 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cache-Control: private, no-store on every page we make (core.privacy).
     "core.privacy.NoStoreMiddleware",
+    # Content-Security-Policy (django-csp) and Permissions-Policy (core.security) on every answer.
+    "csp.middleware.CSPMiddleware",
+    "core.security.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # English for staff; on the pages people open from their links, their language (core.languages).
     "core.languages.PageLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed out after SESSION_IDLE_HOURS without a request (accounts.sessions).
+    "accounts.sessions.IdleTimeoutMiddleware",
+    # Was this session verified by a second factor (django-otp); until it is, a signed-in session that
+    # needs one reaches only the pages that finish signing in (accounts.twofactor).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.TwoFactorMiddleware",
+    # The audit log's actor: the signed-in user of the request (core.audit, django-auditlog's middleware).
+    "core.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into our lockout page (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bettertogether.urls"
@@ -129,6 +154,8 @@ else:
     }
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name or address before any password is checked (accounts.lockout).
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -141,6 +168,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "events:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Staff accounts (accounts/). A session ends after this many hours without a request (a box on the
+# sign-in page ends it when the browser closes); an invitation's link works this many days; a password
+# reset link works this many seconds, once.
+SESSION_IDLE_HOURS = float(os.environ.get("SESSION_IDLE_HOURS", "8"))
+SESSION_COOKIE_AGE = int(SESSION_IDLE_HOURS * 3600)
+STAFF_INVITE_DAYS = int(os.environ.get("STAFF_INVITE_DAYS", "7"))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(24 * 3600)))
 
 LANGUAGE_CODE = "en-gb"
 # The languages parents read the site, emails and letters in: each has a catalogue in
@@ -280,6 +314,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "options": {"expires": 15 * 60},
     },
+    # The audit log keeps AUDIT_KEEP_DAYS; older entries go once a day (core.audit.trim_log).
+    "trim-audit-log": {
+        "task": "core.trim_audit_log",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"expires": 12 * 3600},
+    },
+    # Issue 18: each programme's retention (records.services.retention): needs, then contact details,
+    # letters and record PDFs, on their dates. Once a night; a second run the same day changes nothing.
+    "apply-retention": {
+        "task": "records.apply_retention",
+        "schedule": crontab(hour=3, minute=20),
+        "options": {"expires": 12 * 3600},
+    },
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -312,11 +359,57 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY")
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Only our own scripts, styles, pictures and fonts; no inline script or style anywhere (JavaScript and CSS
+# live in static/); never framed; forms post only to us. "data:" pictures are Bootstrap's own icons (the
+# arrow of a select, the check of a box). The sent-mail frame in DEBUG
+# has a policy of its own (invitations.views.mailbox).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 # Our own pages (and the forms on them) get the full Referer and a real Origin, which Django's CSRF check
 # compares; other sites get nothing, so the token in a link's address never leaves (core.tokenpages).
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Lockout (django-axes, accounts/lockout.py) on both sign-in pages: 5 failed sign-ins for one user name, or
+# 20 from one client address, within 15 minutes refuse further tries for 15 minutes. The address is the
+# token pages' rule (core.ratelimit.client_address, BEHIND_PROXY). An administrator unlocks in the admin
+# (Axes › Access attempts) or with `manage.py axes_reset_username <name>` (README).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOCKOUT_USERNAME_FAILURES", "5"))
+LOCKOUT_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOCKOUT_ADDRESS_FAILURES", "20"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_tried"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
+# A try while locked out does not restart the 15 minutes; a success forgets that user name's failures.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Keep less: no row for every successful sign-in (the failures are what the lockout needs).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp, accounts/twofactor.py): required for administrators and facilitators
+# when on (by default with SECURE=1); anyone may turn it on for themselves.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=SECURE)
+OTP_TOTP_ISSUER = "Better Together"
+# The admin's device pages show neither the app's secret key nor the recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Pages opened with a reply link: requests a minute from one client address (0 turns the limit off).
 RATE_LIMIT_PER_MINUTE = int(os.environ.get("RATE_LIMIT_PER_MINUTE", "60"))
 # An action lead's link works until this many days after the programme's last session.
@@ -333,6 +426,9 @@ PRIVACY_DPO = os.environ.get("PRIVACY_DPO", "")
 RETENTION_NEEDS_DAYS = int(os.environ.get("RETENTION_NEEDS_DAYS", "30"))
 RETENTION_CONTACTS_DAYS = int(os.environ.get("RETENTION_CONTACTS_DAYS", "365"))
 
+# The audit log (core.audit): entries older than this many days are deleted daily (1 to 3650).
+AUDIT_KEEP_DAYS = int(os.environ.get("AUDIT_KEEP_DAYS", "730"))
+
 # Error reports carry no form values or local variables (core.privacy).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.privacy.NoPersonalDataFilter"
 
@@ -346,5 +442,6 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_tokens"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes: only failures and lockouts (its user names and addresses masked), not every sign-in.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

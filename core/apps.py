@@ -10,4 +10,8 @@ class CoreConfig(AppConfig):
         # Register this app's Celery tasks in every process, so services can enqueue them by name
         # (core.queue) without importing them; and connect the receiver of email providers' tracking
         # events (django-anymail's signal: core.webhooks).
-        from . import tasks, webhooks  # noqa: F401
+        # The audit log: its settings' system check (core.audit), and the roles auditlog keeps of
+        # Django's own users (the apps register their own models in their ready()).
+        from . import audit, tasks, webhooks  # noqa: F401
+
+        audit.register_users()

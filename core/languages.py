@@ -12,6 +12,7 @@ English. Codes are matched loosely: "pl-PL", "PL" and "pl" are all Polish; "en" 
 """
 
 from collections.abc import Callable
+from typing import Literal, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -19,8 +20,9 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 # The pages opened from a link rather than by signing in: reply links (/r/), the phone page for one word
-# (/w/) and a lead's update link (/a/).
-PUBLIC_PREFIXES = ("/r/", "/w/", "/a/")
+# (/w/) and a lead's update link (/a/); and the privacy notice and accessibility statement (core.public),
+# which every page, email, letter and text links to.
+PUBLIC_PREFIXES = ("/r/", "/w/", "/a/", "/privacy/", "/accessibility/")
 
 
 def offered() -> list[str]:
@@ -49,6 +51,19 @@ def for_person(code: str | None) -> str:
 
 def is_public(request: HttpRequest) -> bool:
     return request.path_info.startswith(PUBLIC_PREFIXES)
+
+
+def remember(response: HttpResponse, code: str) -> None:
+    """Keep ``code`` (a language the site speaks) in the language switch's cookie, which the middleware
+    reads on the public pages: what every language switch (the reply page, the privacy notice) sets."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=cast(Literal["Lax", "Strict", "None"], settings.LANGUAGE_COOKIE_SAMESITE),
+    )
 
 
 def use(request: HttpRequest, code: str) -> None:

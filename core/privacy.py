@@ -18,6 +18,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 from django.views.debug import SafeExceptionReporterFilter
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]
 
 # A token as our links carry them: long, URL-safe, not a plain word (a slug like "sign-in-sheet" stays).
 TOKEN_SEGMENT = re.compile(r"(?<=/)(?=[A-Za-z0-9_-]{16,}(?:/|$|\?|\.))(?=[^/?]*[0-9A-Z_])[A-Za-z0-9_-]{16,}")
@@ -43,13 +44,7 @@ class NoStoreMiddleware:
         return response
 
 
-try:  # gunicorn is what serves the site in production; the rest of the code does not need it
-    from gunicorn.glogging import Logger
-except ImportError:  # pragma: no cover
-    Logger = object  # type: ignore[assignment,misc]
-
-
-class ScrubbingLogger(Logger):  # type: ignore[misc,valid-type]
+class ScrubbingLogger(Logger):
     """gunicorn's logger, whose access lines never hold a token (``--logger-class``)."""
 
     def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]

@@ -1,9 +1,10 @@
 """The floor's tasks: the outbox dispatcher, run by beat, and its quick run for what a person just did;
-the poll asking GOV.UK Notify what became of messages it has said nothing of."""
+the poll asking GOV.UK Notify what became of messages it has said nothing of; the daily trim of the audit
+log."""
 
 from celery import shared_task
 
-from . import delivery, outbox
+from . import audit, delivery, outbox
 
 
 def _summary(result: outbox.DispatchResult) -> dict[str, int]:
@@ -44,3 +45,10 @@ def poll_delivery() -> dict[str, int]:
     Safe to overlap with itself and with Notify's callbacks: recording a word twice changes nothing.
     """
     return delivery.poll_delivery()
+
+
+@shared_task(name="core.trim_audit_log", ignore_result=True)
+def trim_audit_log() -> int:
+    """Run by beat once a day: delete the audit log's entries older than AUDIT_KEEP_DAYS
+    (core.audit.trim_log). Safe to run twice: the second run finds nothing to delete."""
+    return audit.trim_log()

@@ -10,12 +10,15 @@ from core.images import LOGO_LIMITS, accepted_formats_text, normalise_image
 from .enums import ChecklistKey, OrganisationKind
 from .models import (
     DEFAULT_THANK_YOU_WORDS,
+    MAX_KEPT_DAYS,
     ChecklistItem,
     Neighbourhood,
     Organisation,
     Programme,
     Session,
     Venue,
+    default_contacts_kept_days,
+    default_needs_kept_days,
 )
 from .templatetags.friendly import person
 
@@ -180,7 +183,40 @@ class ProgrammeCreateForm(forms.Form):
         return cleaned
 
 
+def _kept_days_field(label, help_text) -> forms.IntegerField:
+    """How long a programme keeps a kind of personal data (issue 18): whole days, at least one, at most
+    MAX_KEPT_DAYS (ten years), refused beside the field otherwise. Left empty: the council's default
+    (settings.RETENTION_NEEDS_DAYS, RETENTION_CONTACTS_DAYS; ProgrammeUpdateForm.clean)."""
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        min_value=1,
+        max_value=MAX_KEPT_DAYS,
+        error_messages={
+            "min_value": _("Please keep it at least 1 day after the last workshop."),
+            "max_value": _("Please choose at most %(limit_value)s days (ten years)."),
+            "invalid": _("Please give a whole number of days."),
+        },
+    )
+
+
 class ProgrammeUpdateForm(forms.ModelForm):
+    needs_kept_days = _kept_days_field(
+        _("Delete needs this many days after the last workshop"),
+        _(
+            "What people told us they need: the crèche, food, access, an interpreter, transport. Leave "
+            "empty for the council's usual time."
+        ),
+    )
+    contacts_kept_days = _kept_days_field(
+        _("Delete contact details this many days after the last workshop"),
+        _(
+            "Names, email addresses, phone numbers and home addresses, except for people who asked to hear "
+            "about future programmes. Leave empty for the council's usual time."
+        ),
+    )
+
     class Meta:
         model = Programme
         fields = [
@@ -196,6 +232,9 @@ class ProgrammeUpdateForm(forms.ModelForm):
             "contact_email",
             "send_thank_you",
             "thank_you_words",
+            # How long personal data is kept after the last workshop (issue 18; records.services.retention).
+            "needs_kept_days",
+            "contacts_kept_days",
         ]
         widgets = {
             "key_question": forms.Textarea(attrs={"rows": 3}),
@@ -221,6 +260,26 @@ class ProgrammeUpdateForm(forms.ModelForm):
             .order_by("first_name", "username")
         )
         self.fields["facilitators"].label_from_instance = person
+
+    def clean_needs_kept_days(self) -> int:
+        return self.cleaned_data["needs_kept_days"] or default_needs_kept_days()
+
+    def clean_contacts_kept_days(self) -> int:
+        return self.cleaned_data["contacts_kept_days"] or default_contacts_kept_days()
+
+    def clean(self):
+        cleaned = super().clean()
+        needs, contacts = cleaned.get("needs_kept_days"), cleaned.get("contacts_kept_days")
+        if needs and contacts and contacts < needs:
+            # Deleting someone's contact details deletes their needs with them.
+            self.add_error(
+                "contacts_kept_days",
+                _(
+                    "Contact details go with their needs, so keep them at least as long as the needs (%(days)s days)."
+                )
+                % {"days": needs},
+            )
+        return cleaned
 
 
 class SessionForm(forms.ModelForm):

@@ -118,3 +118,6 @@ class PersonEvent(models.TextChoices):
     MERGED = "merged", _("merged with a duplicate")
     UNDONE = "undone", _("change undone")
     IMPORTED = "imported", _("updated from a file")
+    # Issue 18: their personal data deleted (an erasure, or the programme's retention period): the one
+    # line kept, without personal data (records.services.people.erase_people).
+    ERASED = "erased", _("personal details deleted")

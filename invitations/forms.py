@@ -27,8 +27,9 @@ from .enums import (
 )
 from .models import MAX_CHILDREN, MAX_EXTRA_PLACES, Invitee, Reply, SessionChange
 from .questions import HINTS, QUESTIONS
-from .services import csv_import, invitees
-from .services.replies import REPLY_DETAILS, parse_ages
+from .services import csv_import, invitees, listing
+from .services.merge import KEEP, OTHER, MergePreview  # merging two people (issue 17, part 3)
+from .services.replies import REPLY_DETAILS, gives_needs, parse_ages
 
 # The ways a person on the list can be reached (Channel.NONE is only for someone met on the day).
 CHOSEN_CHANNELS = [(channel.value, channel.label) for channel in (Channel.EMAIL, Channel.SMS, Channel.LETTER)]
@@ -215,6 +216,68 @@ class ContactForm(ContactCleaning, forms.Form):
         }
         super().__init__(*args, **kwargs)
         self.invitee = invitee
+
+    def show_errors(self, error: ValidationError) -> None:
+        """Put the service's problems beside the fields they are about, or at the top."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+
+
+# --- Editing a person (services.people; issue 17, part 1) ----------------------------------------------
+
+
+class PersonForm(InviteeForm):
+    """Someone's details, prefilled, to correct them: the add form's fields, and their home address and
+    notes. The rules a person keeps are checked by services.people.edit_person (so that an undo keeps
+    them too), whose problems are shown beside these fields; a school coordinator is offered only their
+    own school, as when adding."""
+
+    address = forms.CharField(label=_("Home address"), required=False, max_length=300)
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Anything the team should know, for example from the school's records."),
+    )
+
+    def __init__(self, *args, programme: Programme, user: AbstractBaseUser, invitee: Invitee, **kwargs):
+        kwargs["initial"] = {
+            **{name: getattr(invitee, name) for name in ("name", "category", "staff_role", "email")},
+            **{name: getattr(invitee, name) for name in ("texts_agreed", "phone", "language", "interpreter")},
+            **{name: getattr(invitee, name) for name in ("channel", "texts_too", "address", "notes")},
+            "organisation": invitee.organisation_id,
+            "mobile": invitees.written_mobile(invitee.mobile),
+            **(kwargs.get("initial") or {}),
+        }
+        super().__init__(*args, programme=programme, user=user, **kwargs)
+        self.invitee = invitee
+        # What they are now stays on offer: a coordinator may keep what the facilitator chose (who they
+        # are, their school), and someone met on the day may keep "no messages".
+        category = self.fields["category"]
+        if invitee.category not in {key for key, _label in category.choices}:
+            category.choices = [*category.choices, (invitee.category, invitee.get_category_display())]
+        if not self.scope.runs and invitee.organisation_id:
+            self.fields["organisation"].queryset = Organisation.objects.filter(
+                pk__in=[school.pk for school in self.scope.schools] + [invitee.organisation_id]
+            )
+        if invitee.channel == Channel.NONE:
+            self.fields["channel"].choices = [*CHOSEN_CHANNELS, (Channel.NONE.value, Channel.NONE.label)]
+
+    def clean(self):
+        # Not the add form's checks (that they are new to the list): the service checks the person.
+        return forms.Form.clean(self)
+
+    def person(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **super().person(),
+            "address": " ".join((data.get("address") or "").split()),
+            "notes": (data.get("notes") or "").strip(),
+        }
 
     def show_errors(self, error: ValidationError) -> None:
         """Put the service's problems beside the fields they are about, or at the top."""
@@ -423,6 +486,14 @@ def _text(label, *, max_length: int, help_text, rows: int = 0) -> forms.CharFiel
     )
 
 
+# The "bringing someone" question for a home the school's records say has two adults (issue 17, part 6).
+HOUSEHOLD_PLACES = _("How many people are coming with you? The other adult from your home is welcome too.")
+HOUSEHOLD_PLACES_HINT = _(
+    "Count the other adult from your home if they are coming, and anyone else you bring, for example a "
+    "grandparent or a friend. Write 0 if nobody."
+)
+
+
 class ReplyForm(forms.Form):
     """Someone's answer: for each session coming / can't come / not sure, and what would help them come.
 
@@ -461,14 +532,47 @@ class ReplyForm(forms.Form):
         message=format_lazy(_("Please write a number from 0 to {most}."), most=MAX_EXTRA_PLACES),
     )
 
+    # Needs can be health data (issue 18): kept only when they say yes, the question before the needs
+    # (templates/invitations/_needs_consent.html). No answer, or no, saves the reply without them.
+    needs_agreed = forms.ChoiceField(
+        label=_("Is that all right?"),
+        choices=[("yes", _("Yes, you may keep it")), ("no", _("No, please don't keep it"))],
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": _("Please choose yes or no.")},
+    )
+    keep_in_touch = forms.BooleanField(
+        label=_("Keep me in touch about future programmes"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
     # The inputs are written in Python (InputsInPython), for the page's speed.
     default_renderer = INPUTS_IN_PYTHON
     # The third-person wording staff see when they fill the form in for someone.
     labels: dict = {}
+    consent_choices = None  # the needs question's answers in the third person (RecordReplyForm)
+    consent_missing = _("You told us what would help you come. May we keep it? Please choose yes or no.")
 
-    def __init__(self, *args, sessions: list[Session], reply: Reply | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        sessions: list[Session],
+        reply: Reply | None = None,
+        invitee: Invitee | None = None,
+        **kwargs,
+    ):
+        # Until it holds their answers, the form starts from what we have: their reply, and "keep me in
+        # touch" as we have it for the person (they may have asked on another programme), whatever else
+        # it starts from (a reply slip's source). A page that starts from what they typed (the language
+        # switch) passes neither: its box is as they left it. (The reply pages load the invitation with
+        # its person and its reply: no query.)
+        person = invitee or (reply.invitation.invitee if reply is not None else None)
+        start = {"keep_in_touch": person.keep_in_touch} if person is not None else {}
         if reply is not None:
-            kwargs["initial"] = {**self.initial_from(reply), **(kwargs.get("initial") or {})}
+            start.update(self.initial_from(reply))
+        if start:
+            kwargs["initial"] = {**start, **(kwargs.get("initial") or {})}
         # Sessions that moved after this person said they were coming: the page asks them again.
         self.moved = (
             {a.session_id for a in reply.answers.all() if a.answer == Answer.CHANGED}
@@ -478,6 +582,8 @@ class ReplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, label in self.labels.items():
             self.fields[name].label = label
+        if self.consent_choices:
+            self.fields["needs_agreed"].choices = self.consent_choices
         self.sessions = sessions
         self.everything = self.is_bound and "all" in self.data
         self.fields["interpreter_language"].widget.attrs.update(
@@ -505,6 +611,8 @@ class ReplyForm(forms.Form):
     def initial_from(reply: Reply) -> dict:
         initial = {name: getattr(reply, name) for name in REPLY_DETAILS}
         initial["interpreter"] = bool(reply.interpreter_language)
+        if reply.needs_agreed:
+            initial["needs_agreed"] = "yes"
         for answer in reply.answers.all():
             # "Coming" to a session that has moved since is asked again: no answer is chosen for them.
             if answer.answer != Answer.CHANGED:
@@ -516,6 +624,17 @@ class ReplyForm(forms.Form):
 
     def clean_extra_places(self) -> int:
         return self.cleaned_data["extra_places"] or 0
+
+    # --- A home of two adults (Invitee.adults_at_home, from the school's records; issue 17, part 6) ----
+
+    @property
+    def household_places(self) -> forms.BoundField:
+        """The "bringing someone" question as a home of two adults or more reads it: the other adult
+        from their home is welcome too. The same field (extra_places), counted in the sheets the same."""
+        bound = forms.BoundField(self, self.fields["extra_places"], "extra_places")
+        bound.label = HOUSEHOLD_PLACES
+        bound.help_text = HOUSEHOLD_PLACES_HINT
+        return bound
 
     def clean(self):
         cleaned = super().clean()
@@ -536,6 +655,10 @@ class ReplyForm(forms.Form):
             and "interpreter_language" not in self.errors
         ):
             self.add_error("interpreter_language", _("Please tell us which language."))
+        # Needs told without saying whether we may keep them: asked, not dropped unseen. A "no" is an
+        # answer: the reply is saved without them (services.replies.save_reply).
+        if not cleaned.get("needs_agreed") and "needs_agreed" not in self.errors and gives_needs(cleaned):
+            self.add_error("needs_agreed", self.consent_missing)
         return cleaned
 
     def full_clean(self) -> None:
@@ -590,6 +713,8 @@ class ReplyForm(forms.Form):
         for _session, bound, _options, _moved in self.session_fields():
             for error in bound.errors:
                 summary.append((f"{bound.auto_id}_0", error))
+        consent = self["needs_agreed"]  # asked just before the needs; a radio group, like the sessions
+        summary.extend((f"{consent.auto_id}_0", error) for error in consent.errors)
         for bound in self.detail_fields():
             for error in bound.errors:
                 summary.append((bound.auto_id, error))
@@ -604,6 +729,9 @@ class ReplyForm(forms.Form):
         data = self.cleaned_data
         details = {name: data[name] for name in REPLY_DETAILS}
         details["transport_help"] = bool(data["transport_help"])
+        # Whether we may keep the needs (without it save_reply keeps none), and "keep me in touch".
+        details["needs_agreed"] = data.get("needs_agreed") == "yes"
+        details["keep_in_touch"] = bool(data.get("keep_in_touch"))
         return details
 
     def show_errors(self, error: ValidationError) -> None:
@@ -638,7 +766,11 @@ class RecordReplyForm(ReplyForm):
         "interpreter": _("An interpreter would help them"),
         "transport_help": _("They would like help getting there"),
         "extra_places": _("How many people are they bringing with them?"),
+        "needs_agreed": _("Did they agree we may keep their needs?"),
+        "keep_in_touch": _("They would like to hear about future programmes"),
     }
+    consent_choices = [("yes", _("Yes, they agreed we may keep their needs")), ("no", _("No"))]
+    consent_missing = _("You have written down their needs: please say whether they agreed we may keep them.")
 
     @staticmethod
     def initial_from(reply: Reply) -> dict:
@@ -650,3 +782,114 @@ class RecordReplyForm(ReplyForm):
     def error_summary(self) -> list[tuple[str, str]]:
         source = self["source"]
         return [(f"{source.auto_id}_0", error) for error in source.errors] + super().error_summary()
+
+
+# --- Searching and filtering the invitation list (services.listing; issue 17, part 7) -----------------
+
+
+def _filter_choice(label, choices, *, everyone, coerce=str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("", everyone), *choices],
+        coerce=coerce,
+        empty_value=None if coerce is int else "",
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class ListFilterForm(forms.Form):
+    """The list page's search and filters, sent by GET (no JavaScript needed). The choices are what this
+    user may choose (services.listing.filter_choices): a value outside them (another school's id, a
+    session of another programme, nonsense) is an error beside its field, and that filter is left out."""
+
+    q = forms.CharField(
+        label=_("Name, email or phone"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "class": "form-control", "autocomplete": "off"}),
+    )
+    school = _filter_choice(_("School or organisation"), [], everyone=_("Every one"), coerce=int)
+    group = _filter_choice(_("Group"), listing.GROUPS, everyone=_("Every group"))
+    channel = _filter_choice(_("How we reach them"), listing.CHANNELS, everyone=_("Every way"))
+    reply = _filter_choice(_("Reply"), listing.REPLIES, everyone=_("Any reply, or none"))
+    session = _filter_choice(_("Reply for"), [], everyone=_("Any session"), coerce=int)
+    problem = _filter_choice(_("Problems reaching them"), listing.PROBLEMS, everyone=_("With or without"))
+    language = _filter_choice(_("Language"), LANGUAGES, everyone=_("Every language"))
+    need = _filter_choice(_("Needs"), listing.NEEDS, everyone=_("With or without"))
+    removed = forms.BooleanField(
+        label=_("Only people removed from the list"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, data, *, choices: "listing.Choices"):
+        super().__init__(data)
+        self.fields["school"].choices = [
+            ("", _("Every one")),
+            *[(organisation.pk, organisation.name) for organisation in choices.organisations],
+        ]
+        self.fields["session"].choices = [
+            ("", _("Any session")),
+            *[(session.pk, session_label(session)) for session in choices.sessions],
+        ]
+
+    def filters(self) -> "listing.Filters":
+        """The filters chosen, leaving out any field with an error."""
+        self.is_valid()
+        data = self.cleaned_data
+        return listing.Filters(
+            search=" ".join((data.get("q") or "").split()),
+            organisation=data.get("school"),
+            group=data.get("group") or "",
+            channel=data.get("channel") or "",
+            reply=data.get("reply") or "",
+            session=data.get("session"),
+            problem=data.get("problem") or "",
+            language=data.get("language") or "",
+            need=data.get("need") or "",
+            removed=bool(data.get("removed")),
+        )
+
+
+# --- Merging two people who are one (services.merge; issue 17, part 3) --------------------------------
+
+
+class MergeForm(forms.Form):
+    """For each detail that differs, whose value to keep (the kept person's chosen to start with, or
+    the other's when the kept person has none); for each programme where both replied differently,
+    which reply to keep, with nothing chosen: the facilitator must look."""
+
+    def __init__(self, *args, preview: MergePreview, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preview = preview
+        none = _("(none)")
+        for detail in preview.choices:
+            self.fields[detail.choice] = forms.ChoiceField(
+                label=detail.label,
+                choices=[(KEEP, detail.keep or none), (OTHER, detail.other or none)],
+                initial=detail.default,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                error_messages={"required": _("Choose which to keep.")},
+            )
+        for row in preview.reply_choices:
+            self.fields[row.choice_name] = forms.ChoiceField(
+                label=format_lazy(_("Which reply to keep for {programme}"), programme=row.programme.title),
+                choices=[(KEEP, preview.keep.name), (OTHER, preview.other.name)],
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                error_messages={"required": _("They replied differently: choose which reply to keep.")},
+            )
+
+    def details(self) -> dict[str, str]:
+        return {detail.choice: self.cleaned_data[detail.choice] for detail in self.preview.choices}
+
+    def replies(self) -> dict[int, str]:
+        return {row.programme.pk: self.cleaned_data[row.choice_name] for row in self.preview.reply_choices}
+
+    def show_errors(self, error: ValidationError) -> None:
+        """Put the service's problems beside the choices they are about, or at the top."""
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)

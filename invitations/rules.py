@@ -83,3 +83,43 @@ rules.add_perm(
     "invitations.change_contact",
     signed_in & (admin | facilitates_invitees_neighbourhood | coordinates_invitees_organisation),
 )
+
+
+# --- A person on a programme's list: edit, history and undo, remove and put back (services.people) ------
+# The programme's facilitators; a school coordinator for their own school's people on a list they build
+# (as services.invitees.visible_invitations shows them). Checked against the Invitation.
+
+
+@rules.predicate
+def runs_invitations_programme(user, invitation) -> bool:
+    return runs_programme.test(user, invitation.programme)
+
+
+@rules.predicate
+def coordinates_invitations_person(user, invitation) -> bool:
+    organisation = invitation.invitee.organisation
+    return (
+        organisation is not None
+        and coordinates_organisation.test(user, organisation)
+        and coordinates_school_in_programme.test(user, invitation.programme)
+    )
+
+
+looks_after_the_person = signed_in & (admin | runs_invitations_programme | coordinates_invitations_person)
+rules.add_perm("invitations.edit_person", looks_after_the_person)
+rules.add_perm("invitations.remove_invitation", looks_after_the_person)
+
+
+# --- Likely duplicates and merging two people into one (services.duplicates, services.merge) ------------
+# The duplicates page: whoever builds the list (a coordinator sees only pairs of their own school's
+# people). Merging a pair (a services.merge.MergePair): the programme's facilitators; a school
+# coordinator only when both people are their school's.
+
+
+@rules.predicate
+def looks_after_both_people(user, pair) -> bool:
+    return looks_after_the_person.test(user, pair.keep) and looks_after_the_person.test(user, pair.other)
+
+
+rules.add_perm("invitations.view_duplicates", builds_the_list)
+rules.add_perm("invitations.merge_people", signed_in & (admin | looks_after_both_people))

@@ -1,6 +1,20 @@
 from django.urls import path
 
-from .views import changes, codes, contacts, imports, letters, lists, mailbox, reach, reply, sheets, wording
+from .views import (
+    changes,
+    codes,
+    contacts,
+    imports,
+    letters,
+    lists,
+    mailbox,
+    merge,
+    people,
+    reach,
+    reply,
+    sheets,
+    wording,
+)
 
 app_name = "invitations"
 
@@ -13,6 +27,32 @@ urlpatterns = [
         "programmes/<int:pk>/invitations/<int:invitation_pk>/reply/",
         lists.StaffReplyView.as_view(),
         name="staff_reply",
+    ),
+    # One person on a programme's list (views/people.py; issue 17, parts 1-2).
+    path(
+        "programmes/<int:pk>/invitations/<int:invitation_pk>/edit/",
+        people.EditPersonView.as_view(),
+        name="edit_person",
+    ),
+    path(
+        "programmes/<int:pk>/invitations/<int:invitation_pk>/history/",
+        people.PersonHistoryView.as_view(),
+        name="person_history",
+    ),
+    path(
+        "programmes/<int:pk>/invitations/<int:invitation_pk>/history/<int:change_pk>/undo/",
+        people.undo_change,
+        name="undo_change",
+    ),
+    path(
+        "programmes/<int:pk>/invitations/<int:invitation_pk>/remove/",
+        people.RemoveView.as_view(),
+        name="remove",
+    ),
+    path(
+        "programmes/<int:pk>/invitations/<int:invitation_pk>/put-back/",
+        people.put_back,
+        name="put_back",
     ),
     path("programmes/<int:pk>/reply-slip/", codes.ReplyCodeView.as_view(), name="reply_code"),
     path("programmes/<int:pk>/invitations/", lists.InvitationListView.as_view(), name="list"),
@@ -63,4 +103,16 @@ urlpatterns = [
     path("mailbox/texts/", mailbox.mailbox_texts, name="mailbox_texts"),
     path("mailbox/texts/<str:name>/", mailbox.mailbox_text, name="mailbox_text"),
     path("mailbox/<str:name>/", mailbox.mailbox_message, name="mailbox_message"),
+    path("mailbox/<str:name>/html/", mailbox.mailbox_message_html, name="mailbox_message_html"),
+]
+
+# Likely duplicates on a programme's list, and merging two people into one (views/merge.py; issue 17,
+# part 3). The merge names two invitations to the programme: the one kept first.
+urlpatterns += [
+    path("programmes/<int:pk>/duplicates/", merge.DuplicatesView.as_view(), name="duplicates"),
+    path(
+        "programmes/<int:pk>/merge/<int:keep_pk>/<int:other_pk>/",
+        merge.MergeView.as_view(),
+        name="merge",
+    ),
 ]

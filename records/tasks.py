@@ -27,3 +27,13 @@ def render_record(record_pk: int) -> str:
     except SoftTimeLimitExceeded:
         return "timed out"  # render_record has marked it failed and removed any file
     return record.state
+
+
+@shared_task(name="records.apply_retention", ignore_result=True)
+def apply_retention() -> dict[str, int]:
+    """Run daily by beat: every programme whose retention dates have come loses its needs, then its
+    letters, record PDFs and the contact details of people no other programme needs
+    (services.retention.apply_retention). Running it again the same day changes nothing more."""
+    from .services.retention import apply_retention as run
+
+    return run().summary()

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from core import audit
 from core.downloads import file_response
 from core.permissions import object_permission_required
 from events.models import Programme, Session
@@ -118,4 +119,6 @@ def record_download(request: HttpRequest, pk: int) -> HttpResponse | FileRespons
     )
     # The team's record names people (who leads what): not for shared caches, nor kept by the browser.
     response["Cache-Control"] = "private, no-store"
+    if request.method != "HEAD":
+        audit.record_download(request=request, what=audit.Download.EVENT_RECORD, obj=record)
     return response

@@ -28,11 +28,18 @@ PARENT_FACING = [
     "templates/sms/*",
     "templates/letters/*",
     "templates/invitations/_public_base.html",
+    # The privacy notice and its language switch; of the accessibility statement (English), only the
+    # line that says so.
+    "templates/core/privacy.html",
+    "templates/core/_language_switch.html",
+    "templates/core/_english_only.html",
     "templates/invitations/_contact.html",
     "templates/invitations/_language_switch.html",
     "templates/invitations/reply.html",
     "templates/invitations/reply_form.html",
     "templates/invitations/reply_field.html",
+    "templates/invitations/_needs_consent.html",
+    "templates/invitations/_keep_in_touch.html",
     "templates/invitations/reply_thanks.html",
     "templates/invitations/unsubscribe.html",
     "templates/invitations/finished.html",
@@ -62,6 +69,12 @@ PARENT_FACING = [
     "evaluations/views/words.py",
 ]
 
+# Emails to staff (a colleague's invitation, a password reset) are in English, as staff pages are.
+STAFF_ONLY = [
+    "templates/emails/staff_invite_*",
+    "templates/emails/password_reset_*",
+]
+
 # %(name)s, %s, %d, {{ name }} and {name}: what a translation must keep, each as often as the original.
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{\{ *[a-z_.|:\"' ]+ *\}\}|\{[a-z_]+\}")
 
@@ -78,8 +91,14 @@ def catalogue(code: str, path: Path | None = None) -> polib.POFile:
     return polib.pofile(str(path or path_of(code)))
 
 
+def is_parent_facing(path: str) -> bool:
+    return any(fnmatch(path, pattern) for pattern in PARENT_FACING) and not any(
+        fnmatch(path, pattern) for pattern in STAFF_ONLY
+    )
+
+
 def parent_facing(entry: polib.POEntry) -> bool:
-    return any(fnmatch(path, pattern) for path, _line in entry.occurrences for pattern in PARENT_FACING)
+    return any(is_parent_facing(path) for path, _line in entry.occurrences)
 
 
 def placeholders(text: str) -> list[str]:

@@ -15,6 +15,7 @@ PACKAGES = [
     "core",
     "demo",
     "events",
+    "accounts",
     "invitations",
     "artwork",
     "evaluations",
@@ -55,6 +56,10 @@ def test_the_import_order_holds():
         ("events/services.py", "import bettertogether.settings  # noqa", "events -> bettertogether"),
         ("artwork/services/uploads.py", "import evaluations.models  # noqa", "artwork -> evaluations"),
         ("invitations/services/letters.py", "import invitations.tasks  # noqa", "invitations.tasks"),
+        # Staff accounts stand beside invitations, above events: neither imports the other.
+        ("accounts/services/invitations.py", "import invitations.models  # noqa", "accounts -> invitations"),
+        ("invitations/services/schedule.py", "import accounts.models  # noqa", "invitations -> accounts"),
+        ("events/services.py", "import accounts.models  # noqa", "events -> accounts"),
     ],
 )
 def test_an_upward_import_breaks_a_contract(tree, module, line, broken):

@@ -21,6 +21,29 @@ def test_permission_matrix(client, world, route, role):
     response = getattr(client, route.method)(url)
 
     assert response.status_code == route.status_for(role), f"{role} {route.method.upper()} {url}"
+    # Every answer of every route, refusals and redirects too, carries the site's security headers.
+    assert_security_headers(response, url)
+
+
+# The Content-Security-Policy issue 19 asks for (settings.CONTENT_SECURITY_POLICY, django-csp).
+POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
+)
+
+
+def assert_security_headers(response, url: str) -> None:
+    policy = response.get("Content-Security-Policy", "")
+    directives = {part.strip() for part in policy.split(";")}
+    missing = [directive for directive in POLICY if directive not in directives]
+    assert not missing, f"{url}: the policy lacks {missing}: {policy!r}"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, url
+    assert "microphone=()" in response.get("Permissions-Policy", ""), url
 
 
 PAGES = {route.name for route in ROUTES if route.method == "get"}

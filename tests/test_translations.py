@@ -93,8 +93,12 @@ def test_parent_facing_covers_the_pages_emails_and_letters():
     entries = [e for e in translations.catalogue(LANGUAGES[0]) if translations.parent_facing(e)]
     places = {path for e in entries for path, _line in e.occurrences}
     for template in (ROOT / "templates" / "emails").glob("*"):
-        if "translate" in template.read_text():
+        staff_only = not translations.is_parent_facing(f"templates/emails/{template.name}")
+        if "translate" in template.read_text() and not staff_only:
             assert f"templates/emails/{template.name}" in places, template
     assert "templates/invitations/reply_form.html" in places
+    # A colleague's invitation is staff mail, in English; a parent's invitation is not.
+    assert not translations.is_parent_facing("templates/emails/staff_invite_body.txt")
+    assert translations.is_parent_facing("templates/emails/invitation_body.txt")
     assert "templates/letters/_slip.html" in places
     assert isinstance(entries[0], polib.POEntry)

@@ -109,6 +109,9 @@ ROUTES = [
     Route("email_tracking", method="post", anonymous=FORBIDDEN, page=False),
     # GOV.UK Notify's callbacks: no session counts, only its bearer token (none is sent here).
     Route("notify_callback", method="post", anonymous=FORBIDDEN, page=False),
+    # The privacy notice and the accessibility statement, which every page's footer links to (core.public).
+    Route("privacy", default=OK, anonymous=OK),
+    Route("accessibility", default=OK, anonymous=OK),
     Route("events:dashboard", expect=EVERYONE),
     Route("events:neighbourhood_detail", lambda w: {"pk": w.neighbourhood.pk}, expect=FACILITATORS),
     Route("events:organisation_create", lambda w: {"pk": w.neighbourhood.pk}, expect=FACILITATORS),
@@ -189,6 +192,13 @@ ROUTES += [
     Route("invitations:mailbox", default=NOT_FOUND, anonymous=NOT_FOUND, page=False),
     Route(
         "invitations:mailbox_message",
+        lambda w: {"name": "20260101-090000-000000-abcd1234.eml"},
+        default=NOT_FOUND,
+        anonymous=NOT_FOUND,
+        page=False,
+    ),
+    Route(
+        "invitations:mailbox_message_html",
         lambda w: {"name": "20260101-090000-000000-abcd1234.eml"},
         default=NOT_FOUND,
         anonymous=NOT_FOUND,
@@ -291,13 +301,102 @@ def _school_invitee_not_reached(world):
 
 # Fixing an address or number: the person's neighbourhood's facilitators and their school's coordinators.
 ROUTES += [Route("invitations:fix_contact", _school_invitee_not_reached, expect=LIST_BUILDERS)]
+
+
+# --- One person on a list: edit, history and undo, remove and put back (invitations/views/people.py) -----
+
+
+def _edited_school_invitation(world):
+    """Someone from the coordinator's school whose name and address were corrected: a line of history."""
+    from invitations.services.people import edit_person
+
+    kwargs = _school_invitation(world)
+    invitation = world.programme.invitations.get(pk=kwargs["invitation_pk"])
+    edit_person(
+        invitation=invitation,
+        details={"name": "Amira Khan-Rahmanova", "address": "Flat 12, 3 Bridgewater-under-Lyme Road"},
+        by=world.user("facilitator"),
+    )
+    return kwargs
+
+
+def _change_to_undo(world):
+    """That line of history, to undo."""
+    kwargs = _edited_school_invitation(world)
+    line = world.programme.invitations.get(pk=kwargs["invitation_pk"]).invitee.history.get()
+    return {**kwargs, "change_pk": line.pk}
+
+
+def _removed_school_invitation(world):
+    """Someone from the coordinator's school taken off the list, with their reply kept (the history and
+    the removal page show it)."""
+    from invitations.services.people import remove_from_list
+    from invitations.services.replies import save_reply
+
+    kwargs = _school_invitation(world)
+    invitation = world.programme.invitations.get(pk=kwargs["invitation_pk"])
+    save_reply(invitation=invitation, answers={world.session.pk: "yes"}, details={})
+    remove_from_list(invitation=invitation, by=world.user("facilitator"), confirmed=True)
+    return kwargs
+
+
+# The programme's facilitators for anyone on its list; a coordinator for their own school's people (another
+# school's: 403, tests/invitations/test_people_edit.py and test_remove.py).
+PEOPLE_CHANGERS = {"facilitator": REDIRECT, "admin": REDIRECT, "coordinator": REDIRECT}
+ROUTES += [
+    Route("invitations:edit_person", _school_invitation, expect=LIST_BUILDERS),
+    Route("invitations:edit_person", _school_invitation, method="post", expect=LIST_BUILDERS, page=False),
+    Route("invitations:person_history", _edited_school_invitation, expect=LIST_BUILDERS),
+    Route("invitations:person_history", _removed_school_invitation, expect=LIST_BUILDERS),
+    Route("invitations:undo_change", _change_to_undo, method="post", expect=PEOPLE_CHANGERS, page=False),
+    Route("invitations:remove", _school_invitation, expect=LIST_BUILDERS),
+    Route("invitations:remove", _removed_school_invitation, expect=LIST_BUILDERS),
+    Route("invitations:remove", _school_invitation, method="post", expect=PEOPLE_CHANGERS, page=False),
+    Route(
+        "invitations:put_back", _removed_school_invitation, method="post", expect=PEOPLE_CHANGERS, page=False
+    ),
+]
+
+
+def _school_pair(world):
+    """Two people of the coordinator's school who look like one (the same name, accents and case
+    aside), on the programme's list: the one added first kept."""
+    from tests.factories import InvitationFactory
+
+    first = InvitationFactory(
+        programme=world.programme, invitee__name="Grace Obi", invitee__organisation=world.school
+    )
+    second = InvitationFactory(
+        programme=world.programme, invitee__name="gráce OBI", invitee__organisation=world.school
+    )
+    return {"pk": world.programme.pk, "keep_pk": first.pk, "other_pk": second.pk}
+
+
+# Likely duplicates and merging two people (issue 17, part 3): whoever builds the list; a coordinator
+# only for two of their own school's people (another school's: 403, tests/invitations/test_merge.py).
+# The POST without choices shows the form again with its errors, merging nothing.
+ROUTES += [
+    Route("invitations:duplicates", lambda w: {"pk": w.programme.pk}, expect=LIST_BUILDERS),
+    Route("invitations:merge", _school_pair, expect=LIST_BUILDERS),
+    Route("invitations:merge", _school_pair, method="post", expect=LIST_BUILDERS, page=False),
+]
+
+# The audit log (issue 18, part 6; core.audit_views): administrators only, not facilitators (the log names
+# every member of staff's actions, their own included). tests/core/test_audit.py: a DPO's account with
+# auditlog's view permission alone may read it too.
+ROUTES += [Route("audit:log", expect={"admin": OK})]
+
 # Each later app keeps its rows beside its tests; imported here, after everything they use is defined.
+from tests.accounts.staff_routes import ROUTES as STAFF_ROUTES  # noqa: E402
+from tests.accounts.twofactor_routes import ROUTES as TWO_FACTOR_ROUTES  # noqa: E402
 from tests.actions.routes import ROUTES as ACTIONS_ROUTES  # noqa: E402
 from tests.artwork.routes import ROUTES as ARTWORK_ROUTES  # noqa: E402
 from tests.evaluations.routes import ROUTES as EVALUATIONS_ROUTES  # noqa: E402
 from tests.records.routes import ROUTES as RECORDS_ROUTES  # noqa: E402
 
 ROUTES += ARTWORK_ROUTES + EVALUATIONS_ROUTES + ACTIONS_ROUTES + RECORDS_ROUTES
+ROUTES += STAFF_ROUTES
+ROUTES += TWO_FACTOR_ROUTES  # two-factor sign-in (issue 19, part 4)
 ROUTES_BY_NAME = {route.name: route for route in ROUTES}
 
 

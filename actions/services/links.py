@@ -60,6 +60,8 @@ def schedule_lead_link(*, action: Action, user: User | None = None) -> LeadLink:
     way = lead_way(action)
     if action.lead is None or way is None:
         raise ValidationError(_("This action's lead has no working email address or mobile number."))
+    if action.lead.removed_at is not None:  # off the programme's list (invitations.services.people)
+        raise ValidationError(_("This action's lead has been removed from the programme's list."))
     link = LeadLink.objects.create(action=action, invitation=action.lead, created_by=user)
     link.message = Message.objects.create(
         kind=KIND,
@@ -140,10 +142,16 @@ def build_lead_link_text(message: Message, shared: dict[Any, Any]) -> SmsMessage
 
 
 def lead_link_still_wanted(message: Message, now: datetime) -> bool:
-    """Only while the person still leads the action, the link has not been revoked, and the row's way
-    still reaches them (an address with no word that it does not work; for a text, their agreement)."""
+    """Only while the person still leads the action and is on the programme's list (not removed), the
+    link has not been revoked, and the row's way still reaches them (an address with no word that it
+    does not work; for a text, their agreement)."""
     link = (
-        LeadLink.objects.filter(pk=_link_id(message), action__lead=F("invitation"), revoked_at__isnull=True)
+        LeadLink.objects.filter(
+            pk=_link_id(message),
+            action__lead=F("invitation"),
+            revoked_at__isnull=True,
+            invitation__removed_at__isnull=True,
+        )
         .select_related("invitation__invitee__organisation")
         .first()
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.images import ARTWORK_LIMITS, accepted_formats_text
 from core.permissions import object_permission_required
+from core.security import allow_camera
 from events.mixins import get_session
 from events.models import Session
 
@@ -88,6 +89,7 @@ def _refusal(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+@allow_camera
 @_with_capped_uploads
 @require_http_methods(["GET", "POST"])
 @object_permission_required("artwork.add_artwork", get_session)

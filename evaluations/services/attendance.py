@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,8 +31,10 @@ from invitations.enums import (
     group_label,
 )
 from invitations.models import Invitation, Invitee, SessionAnswer
+from invitations.names import fold
 from invitations.services.invitees import clean_email
 from invitations.services.schedule import sync_schedule
+from invitations.services.sheets import upcoming_or_kept
 
 from ..enums import ArrivalSource, SigninState
 from ..models import Attendance
@@ -165,17 +167,26 @@ def _matches(person: Person, query: str) -> bool:
 def signin_list(*, session: Session, query: str = "") -> SigninList:
     """Everyone on the programme's list, with their answer for this session and whether they have
     arrived, alphabetical. ``query`` keeps those whose name holds every word typed (case-insensitive,
-    any script); the counts are always of everyone. Three queries; reads only."""
+    any script); the counts are always of everyone. Who is expected is who the "Who is coming" page
+    counts as coming (invitations.services.sheets.upcoming_or_kept): someone removed from the list is
+    shown with their answer but no longer expected, unless the session has started. Three queries;
+    reads only."""
     invitations = list(
         Invitation.objects.filter(programme_id=session.programme_id)
         .select_related("invitee", "invitee__organisation")
         .order_by("invitee__name", "pk")
     )
-    answers = dict(
-        SessionAnswer.objects.filter(
-            session=session, reply__invitation__programme_id=session.programme_id
-        ).values_list("reply__invitation_id", "answer")
-    )
+    started = [session.pk] if session.starts_at <= timezone.now() else []
+    answers: dict[int, str] = {}
+    counted: set[int] = set()
+    for invitation_id, answer, counts in (
+        SessionAnswer.objects.filter(session=session, reply__invitation__programme_id=session.programme_id)
+        .annotate(counts=ExpressionWrapper(upcoming_or_kept(started), output_field=BooleanField()))
+        .values_list("reply__invitation_id", "answer", "counts")
+    ):
+        answers[invitation_id] = answer
+        if counts:
+            counted.add(invitation_id)
     arrived = set(Attendance.objects.filter(session=session).values_list("invitation_id", flat=True))
     people = []
     for invitation in invitations:
@@ -198,7 +209,11 @@ def signin_list(*, session: Session, query: str = "") -> SigninList:
             key=key,
             label=group_label(key),
             arrived=sum(1 for person in people if person.group == key and person.arrived),
-            expected=sum(1 for person in people if person.group == key and person.answer == Answer.YES),
+            expected=sum(
+                1
+                for person in people
+                if person.group == key and person.answer == Answer.YES and person.invitation.pk in counted
+            ),
         )
         for key in BALANCE_GROUPS
     ]
@@ -454,6 +469,111 @@ def add_walk_in(
     return invitation
 
 
+# --- A walk-in who may be known already: "Is this Grace Obi from Millbrook Primary?" -------------------
+
+
+@dataclass(frozen=True)
+class WalkInMatch:
+    """Someone the neighbourhood knows whose name is the walk-in's (accents, case and spaces aside)."""
+
+    invitee: Invitee
+    invitation: Invitation | None  # their invitation to this programme, when they are on its list
+    arrived: bool  # signed in to this session already
+
+    @property
+    def organisation(self) -> str:
+        organisation = self.invitee.organisation
+        return organisation.name if organisation is not None else ""
+
+
+def _same_name(session: Session, name: str) -> list[int]:
+    """The ids of the neighbourhood's people with this name (invitations.names.fold, the one rule for a
+    name: "Grace  OBI" is "gráce obi", "Łukasz Ødegård" is "lukasz odegard"). One query of names,
+    compared here: the neighbourhood's few thousand names cost less than a query per spelling."""
+    wanted = fold(name)
+    if not wanted:
+        return []
+    people = Invitee.objects.filter(neighbourhood_id=session.programme.neighbourhood_id).values_list(
+        "pk", "name"
+    )
+    return [pk for pk, their_name in people if fold(their_name) == wanted]
+
+
+def walk_in_matches(
+    *,
+    session: Session,
+    name: str,
+    category: str = "",
+    organisation: Organisation | None = None,
+    email: str = "",
+    staff_role: str = "",
+) -> list[WalkInMatch]:
+    """Whom to ask about before adding this walk-in ("Is this Grace Obi from Millbrook Primary?"): the
+    people on the programme's list or in its neighbourhood with the walk-in's name, those on the list
+    first. Empty when there is nothing to ask: nobody has the name, the email given is someone's already
+    (add_walk_in signs that person in), or the same walk-in was added a moment ago (a double tap: the
+    same person). Four queries at most; reads only."""
+    name = " ".join((name or "").split())
+    cleaned = {"name": name, "organisation": organisation}
+    if (
+        email
+        and Invitee.objects.filter(
+            neighbourhood_id=session.programme.neighbourhood_id, email__iexact=email
+        ).exists()
+    ):
+        return []
+    if not email and _recent_same_walk_in(session, cleaned) is not None:
+        return []
+    ids = _same_name(session, name)
+    if not ids:
+        return []
+    people = Invitee.objects.filter(pk__in=ids).select_related("organisation")
+    invitations = {
+        invitation.invitee_id: invitation
+        for invitation in Invitation.objects.filter(programme_id=session.programme_id, invitee_id__in=ids)
+    }
+    arrived = set(
+        Attendance.objects.filter(session=session, invitation__invitee_id__in=ids).values_list(
+            "invitation__invitee_id", flat=True
+        )
+    )
+    matches = [
+        WalkInMatch(invitee=person, invitation=invitations.get(person.pk), arrived=person.pk in arrived)
+        for person in people
+    ]
+    matches.sort(
+        key=lambda match: (match.invitation is None, match.organisation.casefold(), match.invitee.pk)
+    )
+    return matches
+
+
+@transaction.atomic
+def sign_in_known_person(
+    *, session: Session, invitee_id: int, name: str, by: User | None, today: date | None = None
+) -> Invitation:
+    """ "Yes, sign them in": the walk-in is someone the neighbourhood knows (one of walk_in_matches for
+    ``name``), so no new person is made. Someone on the programme's list is marked arrived; someone
+    known in the neighbourhood but not on this programme joins its list as walk-ins do (met on the day,
+    their messages planned: reminders only) and is marked arrived. Idempotent, as mark_arrived: a double
+    tap signs them in once. Raises ValidationError, nothing saved, outside the session's day (as
+    mark_arrived) or for an id that is not someone with that name in the neighbourhood."""
+    _check_live(session, today)
+    if invitee_id not in _same_name(session, name):
+        raise ValidationError(
+            _("That person is not someone of this name in the neighbourhood. Please try again.")
+        )
+    invitation, added = Invitation.objects.get_or_create(
+        programme_id=session.programme_id,
+        invitee_id=invitee_id,
+        defaults={"added_by": by, "met_on_the_day": True},
+    )
+    mark_arrived(session=session, invitation=invitation, by=by, today=today)
+    if added:
+        sync_schedule(programme=session.programme, only=[invitation.pk])
+    signed_in: Invitation = Invitation.objects.select_related("invitee").get(pk=invitation.pk)
+    return signed_in
+
+
 # --- A paper sheet typed in afterwards -----------------------------------------------------------------
 
 
@@ -557,8 +677,9 @@ def half_days_since(programme: Programme, all_day: Session, today: date | None =
 
 def not_back_since_all_day(*, programme: Programme, today: date | None = None) -> list[Invitation]:
     """People who came to the all-day but to none of the half-days that have taken place since, so the
-    facilitator can follow them up personally. Empty until a half-day has taken place. Alphabetical,
-    with invitee and organisation loaded. Reads only."""
+    facilitator can follow them up personally: a list of people to contact, so not those removed from
+    the list or who asked us to stop messages (as every such list: invitations.services.people). Empty
+    until a half-day has taken place. Alphabetical, with invitee and organisation loaded. Reads only."""
     all_day = all_day_session(programme)
     if all_day is None:
         return []
@@ -567,7 +688,12 @@ def not_back_since_all_day(*, programme: Programme, today: date | None = None) -
         return []
     came_back = Attendance.objects.filter(session__in=since).values("invitation_id")
     return list(
-        Invitation.objects.filter(programme=programme, attendances__session=all_day)
+        Invitation.objects.filter(
+            programme=programme,
+            attendances__session=all_day,
+            removed_at__isnull=True,
+            opted_out_at__isnull=True,
+        )
         .exclude(pk__in=came_back)
         .select_related("invitee", "invitee__organisation")
         .order_by("invitee__name", "pk")

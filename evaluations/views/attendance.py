@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
+from core import audit
 from core.downloads import csv_response, file_response
 from core.pdf import render_pdf
 from core.permissions import object_permission_required
@@ -134,7 +135,12 @@ def unarrive(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
 
 class WalkInView(SessionMixin, FormView):
     """Someone not on the list: added to it and signed in. The form is also on the sign-in page; this page
-    shows it again with the reasons beside the fields when something needs a look."""
+    shows it again with the reasons beside the fields when something needs a look.
+
+    When the name is someone's the neighbourhood knows, the page asks first ("Is this Grace Obi from
+    Millbrook Primary?", services.attendance.walk_in_matches), with the details kept in the form:
+    "Yes, sign them in" posts ``person`` (that person's id: sign_in_known_person), "No, someone else"
+    posts ``person=new`` (add_walk_in, as when nobody matches)."""
 
     permission_required = "evaluations.run_the_day"
     template_name = "evaluations/signin_walk_in.html"
@@ -149,17 +155,27 @@ class WalkInView(SessionMixin, FormView):
         return super().get_context_data(state=attendance.signin_state(session=self.session), **kwargs)
 
     def form_valid(self, form):
+        person = self.request.POST.get("person", "")
+        details = form.cleaned_data
         try:
-            invitation = attendance.add_walk_in(
-                session=self.session, by=self.request.user, **form.cleaned_data
-            )
+            if person.isdigit() and len(person) < 19:
+                invitation = attendance.sign_in_known_person(
+                    session=self.session, invitee_id=int(person), name=details["name"], by=self.request.user
+                )
+                done = _("%(name)s is signed in.")
+            else:
+                # Asked only while signing in is open: outside the session's day add_walk_in says why not.
+                open_now = attendance.signin_state(session=self.session) == SigninState.OPEN
+                if person != "new" and open_now:
+                    matches = attendance.walk_in_matches(session=self.session, **details)
+                    if matches:
+                        return self.render_to_response(self.get_context_data(form=form, matches=matches))
+                invitation = attendance.add_walk_in(session=self.session, by=self.request.user, **details)
+                done = _("%(name)s is on the list and signed in.")
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("%(name)s is on the list and signed in.") % {"name": invitation.invitee.name},
-        )
+        messages.success(self.request, done % {"name": invitation.invitee.name})
         return redirect(_signin_url(self.session, anchor=f"person-{invitation.pk}"))
 
 
@@ -189,6 +205,10 @@ def signin_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         render_pdf(html), filename=f"{name}.pdf", content_type="application/pdf", inline=True
     )
     response["Cache-Control"] = "no-store"
+    if request.method != "HEAD":
+        audit.record_download(
+            request=request, what=audit.Download.SIGN_IN_SHEET, obj=session, detail=f"{len(people)} people"
+        )
     return response
 
 
@@ -244,6 +264,14 @@ class PaperSheetView(SessionMixin, TemplateView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        # Arrivals from paper are made together (bulk_create, which auditlog cannot see): one entry says
+        # who typed the sheet in and what it did (those taken off are logged one by one already).
+        audit.record_bulk_change(
+            request=request,
+            obj=self.session,
+            what="attendance from a paper sheet",
+            detail=f"{result.marked} signed in, {result.unmarked} taken off, {result.walk_ins} new to the list",
+        )
         messages.success(
             request,
             _(
@@ -301,4 +329,9 @@ def attendance_csv(request: HttpRequest, pk: int) -> HttpResponse:
     programme = get_programme(request, pk)
     header = [_("Name"), _("Group"), _("Organisation"), _("Session"), _("How recorded"), _("Time")]
     name = slugify(f"who came {programme.title}") or "who-came"
-    return csv_response(f"{name}.csv", header, attendance.attendance_rows(programme=programme))
+    rows = attendance.attendance_rows(programme=programme)
+    if request.method != "HEAD":
+        audit.record_download(
+            request=request, what=audit.Download.ATTENDANCE_CSV, obj=programme, detail=f"{len(rows)} rows"
+        )
+    return csv_response(f"{name}.csv", header, rows)

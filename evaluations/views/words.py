@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core import audit
 from core.downloads import csv_response, file_response
 from core.pdf import qr_svg
 from core.permissions import object_permission_required
@@ -544,6 +545,8 @@ def words_csv(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         for word in rows
     )
+    if request.method != "HEAD":
+        audit.record_download(request=request, what=audit.Download.WORDS_CSV, obj=programme)
     return csv_response(f"words-{slugify(programme.title)[:40]}.csv", header, body)
 
 

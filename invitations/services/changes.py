@@ -35,6 +35,7 @@ from core.enums import Delivery
 from core.mail import render_plain
 from core.models import Message
 from core.outbox import send_soon
+from core.public import privacy_url
 from core.sms import sms_parts
 from events.changes import Facts, Listener, Telling, listen
 from events.enums import ProgrammeStatus
@@ -124,7 +125,7 @@ def audience(*, session: Session, before: Facts, after: Facts, now: datetime | N
     tell_those_who_cannot = before.moved(after) and not after.cancelled
     heard = heard_of_programme(session=session, now=now)
     people = (
-        programme.invitations.filter(pk__in=heard, opted_out_at__isnull=True)
+        programme.invitations.filter(pk__in=heard, opted_out_at__isnull=True, removed_at__isnull=True)
         .select_related("invitee", "invitee__organisation")
         .order_by("invitee__name", "pk")
     )
@@ -394,6 +395,8 @@ def preview(*, session: Session, before: Facts, after: Facts) -> Telling:
             template="change",
             context={
                 "name": sample.invitee.greeting_name,
+                # As the text will be sent (texts.text_to_invitee): its parts are counted with it.
+                "privacy_url": privacy_url(),
                 **notice_text_context(
                     facts=describe(before=before, after=after),
                     answer=people.answers.get(sample.pk, ""),

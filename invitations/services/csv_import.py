@@ -3,7 +3,13 @@ people really use), a preview row by row of what importing would do, and the imp
 for each person are the one-person form's (invitees.person_problems).
 
 A row may name a mobile number (read by core.phones.uk_mobile), the ways to reach them as a list
-("email; text", "letter + sms"), whether they agreed to texts, and whether they need an interpreter."""
+("email; text", "letter + sms"), whether they agreed to texts, and whether they need an interpreter.
+
+There is one path from a file to the list: a file in our own format (KNOWN_COLUMNS) becomes rows here;
+a school's export (services.school_exports) is read through its column mapping into rows of the same
+shape, some already marked "not invited" (no parental responsibility, the same home as someone invited).
+Both then go through ``check_rows`` (every rule, the importer's permissions, "already known: will
+update …") and ``apply_preview``."""
 
 import csv
 import difflib
@@ -15,7 +21,6 @@ from dataclasses import dataclass, field
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,8 +28,9 @@ from core.phones import uk_mobile
 from core.users import User
 from events.models import Organisation, Programme
 
-from ..enums import LANGUAGES, Category, Channel, StaffRole
-from ..models import Invitee
+from ..enums import LANGUAGES, Category, Channel, PersonEvent, StaffRole
+from ..models import Invitee, PersonChange
+from ..names import fold
 from .invitees import (
     FORMULA_STARTS,
     Scope,
@@ -36,6 +42,7 @@ from .invitees import (
     scope_for,
     ways_label,
 )
+from .people import change_details, replan_people
 from .schedule import sync_schedule
 
 MAX_ROWS = 2000
@@ -181,8 +188,11 @@ def yes_or_no(text: str) -> bool | None:
 
 
 # What a row may change about someone already known, and the column that says it: only what the file
-# fills in (an empty cell never blanks what we have). Field → (column, what the preview calls it).
+# fills in (an empty cell never blanks what we have). Field → (column, what the preview calls it). The
+# email only for someone known without one (a school's export finds them by name at their school): an
+# address we have is how we know them, never changed by a file.
 UPDATABLE = {
+    "email": ("email", gettext_lazy("email address")),
     "phone": ("phone", gettext_lazy("phone")),
     "mobile": ("mobile", gettext_lazy("mobile")),
     "texts_agreed": ("texts agreed", gettext_lazy("agreement to texts")),
@@ -190,19 +200,38 @@ UPDATABLE = {
     "interpreter": ("interpreter", gettext_lazy("interpreter")),
     "channel": ("channel", gettext_lazy("how we reach them")),
     "texts_too": ("channel", gettext_lazy("texts as well")),
+    # Only a school's export fills these in (services.school_exports): they are not columns of our format.
+    "address": ("address", gettext_lazy("home address")),
+    "notes": ("notes", gettext_lazy("notes")),
+    "adults_at_home": ("adults at home", gettext_lazy("adults at home")),
 }
+# What a school's export may change about someone known who represents a home the file names without
+# naming them (services.school_exports): what the file says of their home, not their own details.
+HOME_FIELDS = ("notes", "adults_at_home")
+MAX_NOTES = 2000
 
 
 @dataclass
 class Row:
     line: int
     values: dict[str, str]
-    status: str = "add"  # add, already, error
+    # add, already, error; "skip" for a contact of a school's export who is not invited (no parental
+    # responsibility, "do not contact", the same home as someone invited): ``reasons`` says why.
+    status: str = "add"
     reasons: list[str] = field(default_factory=list)
     invitee: Invitee | None = None
     cleaned: dict = field(default_factory=dict)
     # For someone already known: field → the file's value, where it differs from what we have.
     updates: dict = field(default_factory=dict)
+    # What a school's export noted about the row without refusing it (a second address kept in the
+    # notes, a relationship we do not know), and the lines of the file it gathers (one per child).
+    remarks: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    # Set by services.school_exports, which decides who a contact is (households): ``invitee`` is then
+    # taken as it is, not looked up again; ``for_home`` says the row invites someone already known for
+    # the contact's home, changing only what the file says of that home (HOME_FIELDS).
+    decided: bool = False
+    for_home: bool = False
 
     @property
     def update_words(self) -> str:
@@ -226,10 +255,20 @@ class Preview:
     rows: list[Row] = field(default_factory=list)
     file_error: str = ""
     ignored_columns: list[str] = field(default_factory=list)  # columns we don't use, left as they are
+    # A school's export (services.school_exports): the system it came from, how many rows the file had
+    # (one per contact and child), and the households it found (two people or more at one home).
+    system: str = ""
+    file_rows: int = 0
+    households: list = field(default_factory=list)
 
     @property
     def to_add(self) -> list[Row]:
         return [row for row in self.rows if row.status == "add"]
+
+    @property
+    def skipped(self) -> list[Row]:
+        """Contacts of a school's export who will not be invited, each with its reason."""
+        return [row for row in self.rows if row.status == "skip"]
 
     @property
     def already(self) -> list[Row]:
@@ -264,23 +303,30 @@ def decode_upload(data: bytes) -> str:
 
 
 class KnownPeople:
-    """existing_invitee for a whole file: the neighbourhood's people loaded once, not one query a row."""
+    """existing_invitee for a whole file: the neighbourhood's people loaded once, not one query a row.
+    A name is compared as every name is (invitations.names.fold: "GRÁCE OBI" is "Grace Obi")."""
 
     def __init__(self, programme: Programme):
         self.by_email: dict[str, Invitee] = {}
         self.by_name: dict[tuple[str, int | None], Invitee] = {}
         people = Invitee.objects.filter(neighbourhood=programme.neighbourhood).select_related("organisation")
-        for person in people.order_by("pk"):
+        self.people: list[Invitee] = list(people.order_by("pk"))
+        for person in self.people:
             if person.email:
                 self.by_email.setdefault(person.email.lower(), person)
             else:
-                self.by_name.setdefault((person.name.lower(), person.organisation_id), person)
+                self.by_name.setdefault((fold(person.name), person.organisation_id), person)
+
+    def email_taken(self, email: str, invitee: Invitee) -> bool:
+        """Whether ``email`` is someone else's in the neighbourhood (one email per person)."""
+        owner = self.by_email.get(email.lower())
+        return owner is not None and owner.pk != invitee.pk
 
     def find(self, cleaned: dict) -> Invitee | None:
         if cleaned.get("email"):
             return self.by_email.get(cleaned["email"].lower())
         organisation = cleaned.get("organisation")
-        return self.by_name.get((cleaned["name"].lower(), organisation.pk if organisation else None))
+        return self.by_name.get((fold(cleaned["name"]), organisation.pk if organisation else None))
 
 
 def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
@@ -391,6 +437,10 @@ def _clean_row(row: Row, *, organisations: dict[str, Organisation]) -> None:
         "interpreter": interpreter,
         "channel": channel,
         "texts_too": texts_too,
+        # Only from a school's export (never columns of our own format).
+        "address": " ".join(values.get("address", "").split())[:300],
+        "notes": values.get("notes", "").strip()[:MAX_NOTES],
+        "adults_at_home": int(values.get("adults at home") or 1),
     }
 
 
@@ -444,88 +494,208 @@ def _check_headers(headers: list[str], preview: Preview) -> bool:
     return not problems
 
 
-def preview_csv(*, programme: Programme, text: str, user: User) -> Preview:
-    """Read a CSV and say, row by row, what importing it would do. Saves nothing."""
-    preview = Preview()
+class FileProblem(Exception):
+    """A file that cannot be read at all (empty, not a CSV, too long): its message says why."""
+
+
+class TooManyRows(FileProblem):
+    """A file of more than MAX_ROWS rows, and its header row (normalised), which says what it is."""
+
+    def __init__(self, message: str, *, headers: list[str]):
+        super().__init__(message)
+        self.headers = headers
+
+
+@dataclass
+class Table:
+    """A CSV file's cells: its header row as written and normalised (lower case, single spaces), and
+    each row that is not blank with the line it starts on, one cell per header."""
+
+    raw_headers: list[str]
+    headers: list[str]
+    records: list[tuple[int, list[str]]]
+
+
+def normalise_header(header: str | None) -> str:
+    return " ".join((header or "").replace("\ufeff", "").split()).lower()
+
+
+def read_table(text: str, *, too_many: str) -> Table:
+    """Read a whole CSV (commas, semicolons or tabs). FileProblem for an empty file, one that is not a
+    CSV, or one of more than MAX_ROWS rows (``too_many`` says so, with %(max)s)."""
     if not text.strip():
-        preview.file_error = _("This file is empty.")
-        return preview
-    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
-    records = []
+        raise FileProblem(_("This file is empty."))
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    records: list[tuple[int, list[str]]] = []
     try:
-        raw_headers = reader.fieldnames or []
-        for values in reader:
+        raw_headers = next(reader, [])
+        width = len(raw_headers)
+        ended = reader.line_num
+        for cells in reader:
+            # A record starts on the line after the last one ended (a cell may hold line breaks).
+            line, ended = ended + 1, reader.line_num
+            cells = (cells + [""] * width)[:width]
             # Blank lines (often at the end of a spreadsheet) are skipped.
-            if any((value or "").strip() for key, value in values.items() if key):
-                records.append((reader.line_num, values))
+            if any(cell.strip() for cell in cells):
+                records.append((line, cells))
             if len(records) > MAX_ROWS:
-                preview.file_error = _(
-                    "This file has more than %(max)s people. Please split it into smaller files."
-                ) % {"max": MAX_ROWS}
-                return preview
+                raise TooManyRows(
+                    too_many % {"max": MAX_ROWS}, headers=[normalise_header(header) for header in raw_headers]
+                )
     except csv.Error as error:
-        preview.file_error = _(
-            "We couldn't read this file as a CSV (%(error)s). In Excel, choose File › Save As › "
-            "“CSV UTF-8 (Comma delimited)” and upload it again."
-        ) % {"error": error}
+        raise FileProblem(
+            _(
+                "We couldn't read this file as a CSV (%(error)s). In Excel, choose File › Save As › "
+                "“CSV UTF-8 (Comma delimited)” and upload it again."
+            )
+            % {"error": error}
+        ) from error
+    return Table(
+        raw_headers=[(header or "").replace("\ufeff", "").strip() for header in raw_headers],
+        headers=[normalise_header(header) for header in raw_headers],
+        records=records,
+    )
+
+
+PEOPLE_LIMIT = gettext_lazy("This file has more than %(max)s people. Please split it into smaller files.")
+
+
+def own_headers(table: Table) -> list[str]:
+    """The file's headers read as the columns of our own format (COLUMN_ALIASES)."""
+    return [COLUMN_ALIASES.get(header, header) for header in table.headers]
+
+
+def preview_csv(*, programme: Programme, text: str, user: User) -> Preview:
+    """Read a CSV in our own format and say, row by row, what importing it would do. Saves nothing."""
+    preview = Preview()
+    try:
+        table = read_table(text, too_many=str(PEOPLE_LIMIT))
+    except FileProblem as problem:
+        preview.file_error = str(problem)
         return preview
-    headers = []
-    for header in raw_headers:
-        header = " ".join((header or "").replace("\ufeff", "").split()).lower()
-        headers.append(COLUMN_ALIASES.get(header, header))
+    headers = own_headers(table)
     if not _check_headers(headers, preview):
         return preview
-    if not records:
+    if not table.records:
         preview.file_error = _("There is nobody in this file: only the header row.")
         return preview
+    rows = [
+        Row(
+            line=line,
+            values={
+                header: value for header, value in zip(headers, cells, strict=True) if header in KNOWN_COLUMNS
+            },
+        )
+        for line, cells in table.records
+    ]
+    check_rows(rows, context=list_context(programme=programme, user=user), preview=preview)
+    return preview
 
-    organisations = {org.name.lower(): org for org in programme.neighbourhood.organisations.all()}
-    invited = set(programme.invitations.values_list("invitee_id", flat=True))
-    scope = scope_for(user=user, programme=programme)
-    known = KnownPeople(programme)
+
+@dataclass
+class ListContext:
+    """What checking a file's rows needs, loaded once for the whole file whatever its length: the
+    neighbourhood's organisations by name, who is on the programme's list already, what the importer
+    may add, and the people the neighbourhood knows."""
+
+    programme: Programme
+    organisations: dict[str, Organisation]
+    invited: set[int]
+    scope: Scope
+    known: KnownPeople
+
+
+def list_context(*, programme: Programme, user: User) -> ListContext:
+    return ListContext(
+        programme=programme,
+        organisations={org.name.lower(): org for org in programme.neighbourhood.organisations.all()},
+        invited=set(programme.invitations.values_list("invitee_id", flat=True)),
+        scope=scope_for(user=user, programme=programme),
+        known=KnownPeople(programme),
+    )
+
+
+HOME_KNOWN_ELSEWHERE = gettext_lazy(
+    "Someone from the same home is already known through another organisation. "
+    "Please ask the facilitator to invite them."
+)
+
+
+def check_rows(rows: list[Row], *, context: ListContext, preview: Preview) -> None:
+    """Check each row still marked "add" against every rule (person_problems), the rest of the file
+    (the same person twice), who is known and invited already, and what the importer may change about
+    someone known; add every row to the preview. Rows marked "skip" are shown as they are, with what
+    the file changes about the home they share (services.school_exports)."""
+    scope = context.scope
     seen: dict[tuple, int] = {}
-    for line, raw in records:
-        values = {
-            header: (value or "")
-            for header, value in zip(headers, (raw.get(name) for name in raw_headers), strict=True)
-            if header in KNOWN_COLUMNS
-        }
-        row = Row(line=line, values=values)
-        _clean_row(row, organisations=organisations)
+    for row in rows:
+        if row.status == "skip":
+            if row.invitee is not None and may_update(row.invitee, scope=scope):
+                row.updates = changes_for(row.invitee, row, only=HOME_FIELDS)
+            preview.rows.append(row)
+            continue
+        _clean_row(row, organisations=context.organisations)
         if row.status != "error":
             for _field, reason in person_problems(row.cleaned, scope=scope):
                 row.refuse(reason)
-        if row.status != "error":
+        # The same person twice (by email, or by name at one organisation); a school's export has told
+        # its contacts apart already, so only an email, which is one person's, is checked there.
+        if row.status != "error" and (row.cleaned["email"] or not row.decided):
             key = (
                 (row.cleaned["email"],)
                 if row.cleaned["email"]
-                else (row.cleaned["name"].lower(), row.cleaned["organisation"])
+                else (fold(row.cleaned["name"]), row.cleaned["organisation"])
             )
             if key in seen:
                 row.refuse(_("The same person is on line %(line)s.") % {"line": seen[key]})
             else:
-                seen[key] = line
+                seen[key] = row.line
         if row.status != "error":
-            row.invitee = known.find(row.cleaned)
-            if row.invitee and row.invitee.pk in invited:
+            if not row.decided:
+                row.invitee = context.known.find(row.cleaned)
+            if row.invitee and row.invitee.pk in context.invited:
                 row.status = "already"
             elif problem := existing_problem(row.invitee, scope=scope):
-                row.refuse(problem)
+                row.refuse(str(HOME_KNOWN_ELSEWHERE) if row.for_home else problem)
             if row.status != "error" and row.invitee is not None and may_update(row.invitee, scope=scope):
-                row.updates = changes_for(row.invitee, row)
+                row.updates = changes_for(row.invitee, row, only=HOME_FIELDS if row.for_home else None)
                 for _field, reason in updated_problems(row.invitee, row.updates, scope=scope):
                     row.refuse(reason)
+                if (email := row.updates.get("email")) and context.known.email_taken(email, row.invitee):
+                    row.refuse(str(EMAIL_ELSEWHERE) % {"email": email, "name": row.invitee.name})
         preview.rows.append(row)
-    return preview
 
 
-def changes_for(invitee: Invitee, row: Row) -> dict:
+EMAIL_ELSEWHERE = gettext_lazy(
+    "%(name)s is known without an email address, but %(email)s is someone else's in this neighbourhood: "
+    "each person needs their own. Please check the address in your file."
+)
+
+
+def merged_notes(current: str, new: str) -> str:
+    """The notes someone has, with what a file says of them added once (never blanking what is there)."""
+    if not new or new in current:
+        return current
+    return f"{current}\n{new}"[:MAX_NOTES] if current else new[:MAX_NOTES]
+
+
+def changes_for(invitee: Invitee, row: Row, *, only: Iterable[str] | None = None) -> dict:
     """What the row's file says about someone known that differs from what we have: only the columns
-    it fills in."""
-    changes = {}
+    it fills in (``only`` these fields, if given). Notes are added to, and the adults at home never
+    counted down."""
+    changes: dict = {}
     for name, (column, _words) in UPDATABLE.items():
-        if row.values.get(column, "").strip() and row.cleaned.get(name) != getattr(invitee, name):
-            changes[name] = row.cleaned[name]
+        if (only is not None and name not in only) or not row.values.get(column, "").strip():
+            continue
+        if name == "email" and invitee.email:
+            continue
+        value = row.cleaned.get(name)
+        if name == "notes":
+            value = merged_notes(invitee.notes, value or "")
+        if name == "adults_at_home" and (value or 0) <= invitee.adults_at_home:
+            continue
+        if value != getattr(invitee, name):
+            changes[name] = value
     return changes
 
 
@@ -557,15 +727,59 @@ def updated_problems(invitee: Invitee, updates: dict, *, scope: Scope) -> list[t
     ]
 
 
-def apply_updates(*, invitee: Invitee, updates: dict) -> None:
-    """Make a row's changes to someone known. A new mobile clears its "not working" mark, as fixing it
-    by hand does (services.invitees.update_contact)."""
-    for name, value in updates.items():
-        setattr(invitee, name, value)
-    if "mobile" in updates:
-        invitee.mobile_failed = ""
-        invitee.contact_changed_at = timezone.now()
-    invitee.save()
+@transaction.atomic
+def apply_updates(
+    *, row: Row, programme: Programme, by: User, replan_now: bool = True
+) -> PersonChange | None:
+    """Make a row's changes to someone known through the one path of every change of details
+    (services.people.change_details, event IMPORTED): their row locked and read again, so what changed
+    since the preview (a bounce's "not working" mark, a reply's "keep in touch") stays; a new email or
+    mobile clears its "not working" mark and puts back the way a bounce had moved them from; one line
+    of their history; their messages re-planned on each of their programmes (``replan_now`` False: by
+    the caller, for the whole file at once, as apply_preview does). The notes are added to
+    what they have now, and the adults at home never counted down. Returns the line of history (None
+    when nothing is left to change). ValidationError, nothing changed, when the change now breaks a
+    rule (the email given to someone else since)."""
+    assert row.invitee is not None
+    person = Invitee.objects.select_for_update(of=("self",)).get(pk=row.invitee.pk)
+    changes = dict(row.updates)
+    if "notes" in changes:
+        changes["notes"] = merged_notes(person.notes, row.cleaned.get("notes") or "")
+    if "adults_at_home" in changes:
+        changes["adults_at_home"] = max(person.adults_at_home, changes["adults_at_home"])
+    row.invitee, line = change_details(
+        invitee=person,
+        changes=changes,
+        by=by,
+        scope=None,
+        event=PersonEvent.IMPORTED,
+        programme=programme,
+        replan_now=replan_now,
+    )
+    return line
+
+
+def apply_preview(*, programme: Programme, user: User, preview: Preview) -> None:
+    """Make what a checked file says: the changes to people already known (added or already invited,
+    and the homes a school's export names), then every row marked "add", then the schedule once, and
+    once on each other programme of the people changed. A change that can no longer be made (someone
+    else took the email meanwhile) makes its row one with a problem, with the reason, and the rest goes
+    on. The caller holds the transaction."""
+    if preview.file_error:
+        return
+    changed: list[int] = []
+    for row in preview.updating:
+        if row.invitee is not None:
+            try:
+                if apply_updates(row=row, programme=programme, by=user, replan_now=False) is not None:
+                    changed.append(row.invitee.pk)
+            except ValidationError as error:
+                row.refuse(" ".join(error.messages))
+    for row in preview.to_add:
+        invite_person(programme=programme, user=user, invitee=row.invitee, cleaned=row.cleaned)
+    sync_schedule(programme=programme)
+    if changed:
+        replan_people(invitee_ids=changed, skip=programme)
 
 
 @transaction.atomic
@@ -573,11 +787,5 @@ def import_csv(*, programme: Programme, text: str, user: User) -> Preview:
     """Check the file again and add every row marked "add", and make the changes the file says about
     people already known (added or already invited), all in one transaction."""
     preview = preview_csv(programme=programme, text=text, user=user)
-    if not preview.file_error:
-        for row in preview.updating:
-            if row.invitee is not None:
-                apply_updates(invitee=row.invitee, updates=row.updates)
-        for row in preview.to_add:
-            invite_person(programme=programme, user=user, invitee=row.invitee, cleaned=row.cleaned)
-        sync_schedule(programme=programme)
+    apply_preview(programme=programme, user=user, preview=preview)
     return preview

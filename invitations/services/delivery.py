@@ -49,7 +49,8 @@ def address_failed(message: Message) -> None:
     else:
         said = message.delivery_said or _("The provider could not deliver it.")
     mark_not_working(invitee=invitation.invitee, channel=message.channel, said=said)
-    if message.kind == MessageKind.CHANGE and message.topic_id:
+    # Someone removed from the list since (services.people) is not told again.
+    if message.kind == MessageKind.CHANGE and message.topic_id and invitation.removed_at is None:
         _tell_again(invitation=invitation, change_id=message.topic_id)
 
 

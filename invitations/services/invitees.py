@@ -7,15 +7,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.phones import uk_mobile
 from core.users import User
-from events.enums import OrganisationKind, ProgrammeStatus
+from events.enums import OrganisationKind
 from events.models import Organisation, Programme
 
 from ..balance import even_split, low_groups, share_of, under_a_quarter
@@ -71,9 +70,11 @@ class Balance:
 
 def list_balance(*, programme: Programme) -> Balance:
     """How the programme's whole list divides between parents, school staff and groups, against the even
-    split it aims for. People who asked not to be contacted are not counted. One query."""
+    split it aims for. People who asked not to be contacted are not counted, nor those removed from the
+    list (services.people). One query."""
     rows = (
-        programme.invitations.order_by()
+        programme.invitations.on_list()
+        .order_by()
         .values_list("invitee__category")
         .annotate(
             staying=Count("pk", filter=Q(opted_out_at__isnull=True)),
@@ -325,13 +326,11 @@ def update_contact(*, invitee: Invitee, email: str, mobile: str, texts_agreed: b
     moved to another way (``fell_back_from``) goes back to it once it works again. Texts as well are
     turned off when there is no longer a number or agreement for them. Problems are raised as a
     ValidationError by field (email, mobile, texts_agreed): a bad number, an address someone else in
-    the neighbourhood has, their main way left without what it needs. Side effects: saves the person
-    and re-plans the schedule of every programme they are on that has not finished."""
+    the neighbourhood has, their main way left without what it needs. Side effects: saves the person,
+    writes a line of their history and re-plans their messages on every programme they are on that has
+    not finished (services.people.change_details, the one path of every change of details)."""
     if not by.has_perm("invitations.change_contact", invitee):
         raise PermissionDenied
-    person: Invitee = (
-        Invitee.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=invitee.pk)
-    )
     errors: dict[str, list[str]] = {}
     email = email.strip()
     if email:
@@ -347,59 +346,14 @@ def update_contact(*, invitee: Invitee, email: str, mobile: str, texts_agreed: b
             errors["mobile"] = error.messages
     if errors:
         raise ValidationError(errors)
-    if email and (
-        Invitee.objects.filter(neighbourhood_id=person.neighbourhood_id, email__iexact=email)
-        .exclude(pk=person.pk)
-        .exists()
-    ):
-        raise ValidationError({"email": str(EMAIL_TAKEN)})
+    # One path for every change of someone's details (issue 17): the checks, the rules for a changed
+    # address (its mark cleared, the way a bounce took away put back), the history line, the re-plan.
+    from .people import change_details  # people.py builds on this module
 
-    if email != person.email.lower() or mobile != person.mobile:
-        # What a provider says later of a message sent before now is about the old address.
-        person.contact_changed_at = timezone.now()
-    if email != person.email.lower():
-        person.email_failed = ""
-    if mobile != person.mobile:
-        person.mobile_failed = ""
-    person.email, person.mobile, person.texts_agreed = email, mobile, texts_agreed
-    if person.texts_too and not (mobile and texts_agreed):
-        person.texts_too = False
-    if person.fell_back_from:
-        if person.way_works(person.fell_back_from):
-            person.channel, person.fell_back_from = person.fell_back_from, ""
-        elif (person.fell_back_from == Channel.EMAIL and not email) or (
-            person.fell_back_from == Channel.SMS and not mobile
-        ):
-            person.fell_back_from = ""  # the address or number is gone: there is nothing to go back to
-    problems = way_problems(
-        channel=person.channel,
-        texts_too=person.texts_too,
-        email=email,
-        mobile=mobile,
-        texts_agreed=texts_agreed,
-        organisation=person.organisation,
+    changed, _line = change_details(
+        invitee=invitee,
+        changes={"email": email, "mobile": mobile, "texts_agreed": texts_agreed},
+        by=by,
+        scope=None,
     )
-    if problems:
-        raise ValidationError({field: [reason] for field, reason in problems})
-    try:
-        with transaction.atomic():
-            person.save(
-                update_fields=[
-                    "email",
-                    "mobile",
-                    "texts_agreed",
-                    "texts_too",
-                    "email_failed",
-                    "mobile_failed",
-                    "channel",
-                    "fell_back_from",
-                    "contact_changed_at",
-                ]
-            )
-    except IntegrityError as error:  # the same address saved for someone else a moment ago
-        raise ValidationError({"email": str(EMAIL_TAKEN)}) from error
-    for invitation in person.invitations.exclude(programme__status=ProgrammeStatus.FINISHED).select_related(
-        "programme"
-    ):
-        sync_schedule(programme=invitation.programme, only=[invitation.pk])
-    return person
+    return changed

@@ -26,12 +26,13 @@ from .texts import build_text
 
 
 def still_wanted(message: Message, now: datetime) -> bool:
-    """Read again just before sending, because the person may have opted out or replied, or the session
-    moved or been cancelled, since the row was claimed."""
+    """Read again just before sending, because the person may have opted out, been removed from the list
+    or replied, or the session moved or been cancelled, since the row was claimed."""
     invitation = (
         Invitation.objects.filter(
             pk=message.recipient_id,
             opted_out_at__isnull=True,
+            removed_at__isnull=True,
             programme__status=ProgrammeStatus.OPEN,
         )
         .select_related("reply", "invitee__organisation")
@@ -52,7 +53,7 @@ def still_wanted(message: Message, now: datetime) -> bool:
     if message.kind == MessageKind.CONFIRMATION:
         return reply is not None and reply.version == message.version
     if message.kind == MessageKind.CHANGE:
-        # Told once, as it was told (SessionChange keeps what it said): only opting out stops it.
+        # Told once, as it was told (SessionChange keeps what it said): only opting out (or removal) stops it.
         return True
     if message.topic_id:
         session = (

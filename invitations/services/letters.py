@@ -94,12 +94,14 @@ def ensure_reply_code(invitation: Invitation) -> str:
 
 
 def letter_invitations(*, programme: Programme, school: Organisation) -> QuerySet[Invitation]:
-    """The school's people on the programme's list who are reached by letter and still want to hear."""
+    """The school's people on the programme's list who are reached by letter and still want to hear
+    (not opted out, not removed from the list)."""
     return (
         programme.invitations.filter(
             invitee__organisation=school,
             invitee__channel=Channel.LETTER,
             opted_out_at__isnull=True,
+            removed_at__isnull=True,
         )
         .select_related("invitee", "invitee__organisation")
         .order_by("invitee__name", "pk")
@@ -493,14 +495,17 @@ SIZES = ("", "long", "longer", "longest")
 
 
 def fitting_size(school: Organisation, pages: list[Page]) -> str:
-    """The largest type (SIZES) at which the letters of one language fit one A4 page each, tried on the
-    page to the person with the longest name (and own line: a change letter's note); the smallest if none
-    does. Long words, many sessions or venues, a long school name or a long contact all take room, so
+    """The largest type (SIZES) at which the letters of one language fit one A4 page each, tried on a
+    page with its slip, to the person with the longest name (and own line: a change letter's note); the
+    smallest if none does. Long words, many sessions or venues, a long school name or a long contact all take room, so
     the page itself is measured (one trial PDF per size tried). No side effects: the trial letter uses no
     one's token."""
     if not pages:
         return SIZES[0]
-    longest = max(pages, key=lambda page: len(page.letter.name if page.letter else "") + len(page.note))
+    # A page with its slip is the longest whatever the name (issue 18: the slip asks about keeping needs).
+    longest = max(
+        pages, key=lambda page: (page.slip, len(page.letter.name if page.letter else "") + len(page.note))
+    )
     assert longest.letter is not None
     letter = longest.letter
     trial_letter = Letter(invitation=letter.invitation, code=letter.code, reply_url="", qr=letter.qr)
@@ -882,7 +887,11 @@ def change_letters(
     }
     rows = (
         Message.objects.filter(
-            Q(state=MessageState.SCHEDULED, invitation__opted_out_at__isnull=True)
+            Q(
+                state=MessageState.SCHEDULED,
+                invitation__opted_out_at__isnull=True,
+                invitation__removed_at__isnull=True,
+            )
             | Q(state=MessageState.SENT),
             session_change__in=changes,
             channel=Channel.LETTER,

@@ -15,8 +15,10 @@ could not be sent or was not delivered, or a letter due but not printed. Before 
 or while a programme is being planned, nobody is "not reached"; nor is someone whose message is simply
 still to go.
 
-Reads only: three queries however long the list (the first session, the list, its messages), and one for
-who came (services.schedule.came_to_a_session).
+Reads only: four queries however long the list (the first session, who came: services.schedule
+.came_to_a_session, the list with the messages that can say anything here, and the people to ring). At
+school size the list is read as values (no model instance per person, issue 17): only the people to ring
+are loaded as models, for the page.
 """
 
 from collections.abc import Iterable
@@ -24,16 +26,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import Min
+from django.db.models import FilteredRelation, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.enums import Delivery
-from core.models import Message
 from events.enums import ProgrammeStatus
 from events.models import Organisation, Programme
 
-from ..enums import BALANCE_GROUPS, Channel, MessageKind, MessageState
+from ..enums import BALANCE_GROUPS, GROUP_OF_CATEGORY, Channel, MessageKind, MessageState
 from ..models import Invitation, Invitee, Reply
 from .invitees import written_mobile
 from .schedule import came_to_a_session, send_time
@@ -89,6 +90,18 @@ class GroupReach:
 class Reach:
     people: list[NotReached] = field(default_factory=list)
     groups: list[GroupReach] = field(default_factory=list)
+
+
+# The outbox rows that can say anything here (got_through, _invitation_due, reasons_for read no others):
+# sent or failed ones, any a provider said something of, every invitation and letters still to print.
+# Reminders and nudges still to go, and cancelled rows, are most of a programme's rows and say nothing.
+TELLING_ROWS = (
+    Q(messages__state__in=[MessageState.SENT, MessageState.FAILED])
+    | ~Q(messages__delivery="")
+    | Q(messages__kind=MessageKind.INVITATION)
+    | Q(messages__channel=Channel.LETTER, messages__state=MessageState.SCHEDULED)
+)
+ROW_FIELDS = [f"telling__{name}" for name in Row._fields]
 
 
 def tel_of(phone: str) -> str:
@@ -169,41 +182,61 @@ def reach(*, programme: Programme, school: Organisation | None = None, now: date
     name, and how many of each group are on the list, reached and not reached. Reads only; the same
     four queries however many people there are. The caller checks who may see whose (rules)."""
     now = now or timezone.now()
-    invitations = programme.invitations.select_related("invitee__organisation", "reply").order_by(
-        "invitee__organisation__name", "invitee__name", "pk"
-    )
-    messages = Message.objects.filter(invitation__programme=programme)
+    invitations = programme.invitations.order_by("invitee__organisation__name", "invitee__name", "pk")
     if school is not None:
         invitations = invitations.filter(invitee__organisation=school)
-        messages = messages.filter(invitation__invitee__organisation=school)
     due_at = invitations_due_at(programme=programme)
     came = came_to_a_session(programme=programme)
+    # Everyone on the list, each with the rows that can say anything (TELLING_ROWS), in one query.
+    listed: dict[int, tuple] = {}
     rows: dict[int, list[Row]] = {}
-    for recipient_id, *values in messages.order_by().values_list(
-        "recipient_id", "channel", "kind", "state", "delivery", "delivery_said", "scheduled_for"
+    for (
+        pk,
+        category,
+        opted_out_at,
+        removed_at,
+        met_on_the_day,
+        reply_id,
+        created_at,
+        *row,
+    ) in invitations.annotate(telling=FilteredRelation("messages", condition=TELLING_ROWS)).values_list(
+        "pk",
+        "invitee__category",
+        "opted_out_at",
+        "removed_at",
+        "met_on_the_day",
+        "reply__id",
+        "created_at",
+        *ROW_FIELDS,
     ):
-        rows.setdefault(recipient_id, []).append(Row(*values))
+        listed.setdefault(pk, (category, opted_out_at, removed_at, met_on_the_day, reply_id, created_at))
+        own = rows.setdefault(pk, [])
+        if row[0] is not None:  # the person's row (their channel is never empty), not "no rows"
+            own.append(Row(*row))
 
-    people: list[NotReached] = []
+    to_ring: list[int] = []  # not reached, and their invitation was due
     counts = {key: [0, 0, 0] for key in BALANCE_GROUPS}  # on the list, reached, not reached
-    for invitation in invitations:
-        if invitation.opted_out_at:
+    for pk, (category, opted_out_at, removed_at, met_on_the_day, reply_id, created_at) in listed.items():
+        if opted_out_at or removed_at:  # removed: off the list (services.people)
             continue
-        invitee = invitation.invitee
-        own = rows.get(invitation.pk, [])
-        tally = counts.get(invitee.balance_group)
+        own = rows[pk]
+        tally = counts.get(GROUP_OF_CATEGORY.get(category, ""))
         if tally is not None:
             tally[0] += 1
-        replied = getattr(invitation, "reply", None) is not None
-        if replied or invitation.met_on_the_day or invitation.pk in came or any(map(got_through, own)):
+        if reply_id is not None or met_on_the_day or pk in came or any(map(got_through, own)):
             if tally is not None:
                 tally[1] += 1
             continue
-        if not _invitation_due(programme, invitation, own, due_at=due_at, now=now):
-            continue
-        reasons = reasons_for(invitee, own, now=now)
+        if _invitation_due(programme, created_at, own, due_at=due_at, now=now):
+            to_ring.append(pk)
+
+    people: list[NotReached] = []
+    for invitation in invitations.filter(pk__in=to_ring).select_related("invitee__organisation", "reply"):
+        invitee = invitation.invitee
+        reasons = reasons_for(invitee, rows[invitation.pk], now=now)
         if not reasons:
             continue
+        tally = counts.get(invitee.balance_group)
         if tally is not None:
             tally[2] += 1
         phone, tel = phone_to_ring(invitee)
@@ -226,7 +259,7 @@ def reach(*, programme: Programme, school: Organisation | None = None, now: date
 
 
 def _invitation_due(
-    programme: Programme, invitation: Invitation, rows: list[Row], *, due_at: datetime | None, now: datetime
+    programme: Programme, added_at: datetime, rows: list[Row], *, due_at: datetime | None, now: datetime
 ) -> bool:
     """Their invitation was due: a row of it is due on any channel, or (for someone the schedule made
     no row for, having no way to reach them) the programme's invitation day has come, or they were
@@ -240,7 +273,7 @@ def _invitation_due(
         for row in rows
     ):
         return True
-    return due_at is not None and max(due_at, invitation.created_at) <= now
+    return due_at is not None and max(due_at, added_at) <= now
 
 
 def not_reached(

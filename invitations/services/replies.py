@@ -2,6 +2,8 @@
 someone's behalf from a paper slip or a phone call), and someone asking not to be contacted again."""
 
 import hmac
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -79,6 +81,22 @@ REPLY_DETAILS = (
     "transport_help",
     "extra_places",
 )
+# What would help someone come that may be about their health (issue 18): kept only when they agreed
+# (Reply.needs_agreed, asked on the reply page and the slip), and deleted after the programme.
+NEEDS = (
+    "childcare_children",
+    "childcare_ages",
+    "food_needs",
+    "access_needs",
+    "interpreter_language",
+    "transport_help",
+)
+
+
+def gives_needs(details: Mapping[str, Any]) -> bool:
+    """Whether ``details`` (save_reply's, or a reply form's cleaned data) tell us of any need."""
+    values = [details.get(name) for name in (*NEEDS, "interpreter")]
+    return any(value.strip() if isinstance(value, str) else value for value in values)
 
 
 def parse_ages(text: str, *, children: int) -> str:
@@ -112,6 +130,11 @@ def save_reply(
 ) -> Reply:
     """Save someone's answer (per session, and what would help them come), replacing any earlier one.
 
+    ``details`` are the answers to the optional questions (REPLY_DETAILS), whether they agreed we may
+    keep their needs (``needs_agreed``) and, when asked, whether to keep them in touch about future
+    programmes (``keep_in_touch``: True or False; left out, it is not changed). Needs (NEEDS) are kept
+    only with ``needs_agreed``: without it they are not stored, and an earlier reply's needs are deleted.
+
     ``answers`` maps session ids of this programme to yes / no / maybe; a session of another programme,
     or a cancelled one, is refused. A session that is over and not in ``answers`` keeps the answer given
     before (the reply page asks only about the sessions still to come); any other session left out loses
@@ -129,10 +152,20 @@ def save_reply(
     reply, created = Reply.objects.get_or_create(invitation=invitation)
     if not created:
         answers = {**_answers_kept(reply=reply, sessions=sessions, answers=answers), **answers}
+    agreed = bool(details.get("needs_agreed"))
     for name in REPLY_DETAILS:
         field = Reply._meta.get_field(name)
         assert isinstance(field, Field)  # REPLY_DETAILS are Reply's own columns, never relations
-        setattr(reply, name, details.get(name, field.get_default()))
+        kept = agreed or name not in NEEDS
+        setattr(reply, name, details.get(name, field.get_default()) if kept else field.get_default())
+    # When they first agreed, kept while they still agree; saying no takes it back.
+    if agreed and not reply.needs_agreed:
+        reply.needs_agreed_at = timezone.now()
+    elif not agreed:
+        reply.needs_agreed_at = None
+    reply.needs_agreed = agreed
+    if details.get("keep_in_touch") is not None:
+        _keep_in_touch(invitation=invitation, keep=bool(details["keep_in_touch"]))
     reply.source, reply.recorded_by = source, recorded_by
     reply.version += 1
     reply.full_clean(exclude=["invitation", "recorded_by"])
@@ -148,6 +181,16 @@ def save_reply(
     return reply
 
 
+def _keep_in_touch(*, invitation: Invitation, keep: bool) -> None:
+    """ "Keep me in touch about future programmes": their contact details then outlive the programme's
+    retention period. Changed only when it changes (the time says when they asked)."""
+    changed = {"keep_in_touch": keep, "keep_in_touch_at": timezone.now() if keep else None}
+    updated = Invitee.objects.filter(pk=invitation.invitee_id, keep_in_touch=not keep).update(**changed)
+    if updated and Invitation.invitee.is_cached(invitation):
+        for name, value in changed.items():
+            setattr(invitation.invitee, name, value)
+
+
 def _answers_kept(*, reply: Reply, sessions: list[Session], answers: dict[int, str]) -> dict[int, str]:
     """The earlier answers of ``reply`` for the (active) sessions that are over and not in ``answers``."""
     now = timezone.now()
@@ -159,7 +202,7 @@ def _answers_kept(*, reply: Reply, sessions: list[Session], answers: dict[int, s
 
 def confirmation_of(*, invitation: Invitation, reply: Reply) -> Message | None:
     """The email confirming this version of the reply (its state says whether it has gone), or None when
-    none was queued: they are reached by letter, have no address, or opted out."""
+    none was queued: they are reached by letter, have no address, opted out or were removed."""
     return (
         Message.objects.filter(invitation=invitation, kind=MessageKind.CONFIRMATION, version=reply.version)
         .only("pk", "state")
@@ -176,7 +219,7 @@ def _queue_confirmation(*, invitation: Invitation, reply: Reply) -> None:
     ).update(state=MessageState.CANCELLED)
     # By email or text: a letter would arrive long after the answer it confirms.
     way = invitee.sent_way
-    if way is None or invitation.opted_out_at:
+    if way is None or invitation.opted_out_at or invitation.removed_at:
         return
     confirmation = new_message(
         invitation_id=invitation.pk,

@@ -167,7 +167,8 @@ def plan_for(
     notified: dict[int, datetime] | None = None,
 ) -> list[Planned]:
     """The messages one invitee should get, each at its ideal time (which may have passed: then it goes
-    at the next run). Nothing for someone who opted out, or once every session has started. The
+    at the next run). Nothing for someone who opted out or was removed from the list (services.people),
+    or once every session has started. The
     invitation only to people who have neither replied nor come to a session (``has_come``: see
     came_to_a_session). Reminders go to people coming or not yet decided, never for a session they said
     they can't come to; the nudge only to people who have not replied and have not come.
@@ -179,6 +180,7 @@ def plan_for(
     says, and what changed."""
     if (
         invitation.opted_out_at
+        or invitation.removed_at
         or programme.status == ProgrammeStatus.FINISHED
         or not invitation.invitee.channels
     ):
@@ -237,7 +239,7 @@ def sync_schedule(
     person's change needs costs the same however long the list is).
 
     Creates missing rows, moves scheduled ones, cancels rows no longer wanted (a cancelled or started
-    session, someone who opted out, replied or came, a finished programme) and revives cancelled rows
+    session, someone who opted out, was removed, replied or came, a finished programme) and revives cancelled rows
     wanted again.
     Rows being sent or already sent are never touched. Returns how many rows changed.
     """

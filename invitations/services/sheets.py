@@ -12,12 +12,17 @@ How answers are counted:
 - Someone who replied but gave no answer for a session counts as "no reply" for that session.
 - Someone who asked us to stop messages has not necessarily changed their plans: their answers count.
   Only if they never replied are they left out (not "waiting for a reply"). Cancelled sessions are not shown.
+- Someone removed from the list (services.people) will not be told anything more, and is no longer
+  expected: they are left out of every session still to come (its counts and its sheets) and of the
+  programme's totals, which are of the list. Their answer to a session that has started stays in its
+  counts and sheets: it is part of what happened (upcoming_or_kept).
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Programme, Session
@@ -135,6 +140,8 @@ def attendance(*, programme: Programme) -> Attendance:
     contacted has stopped our messages, not their plans: their answers count, but if they never replied
     they are not counted as waiting for a reply. Three queries."""
     sessions = list(programme.sessions.active().select_related("venue").order_by("order", "date", "pk"))
+    now = timezone.now()
+    started = [session.pk for session in sessions if session.starts_at <= now]
     yes_to_a_session = Exists(
         SessionAnswer.objects.filter(
             reply__invitation=OuterRef("pk"),
@@ -144,7 +151,9 @@ def attendance(*, programme: Programme) -> Attendance:
         )
     )
     people = (
-        programme.invitations.filter(Q(opted_out_at__isnull=True) | Q(reply__isnull=False))
+        programme.invitations.filter(
+            Q(opted_out_at__isnull=True) | Q(reply__isnull=False), removed_at__isnull=True
+        )
         .order_by()
         .values_list("invitee__category")
         .annotate(
@@ -166,21 +175,30 @@ def attendance(*, programme: Programme) -> Attendance:
 
     answers = (
         SessionAnswer.objects.filter(
+            upcoming_or_kept(started),
             session__in=[session.pk for session in sessions],
             reply__invitation__programme=programme,
         )
         .order_by()
         .values_list("session_id", "reply__invitation__invitee__category", "answer")
-        .annotate(people=Count("pk"), brought=Sum("reply__extra_places", default=0))
+        .annotate(
+            people=Count("pk"),
+            brought=Sum("reply__extra_places", default=0),
+            removed=Count("pk", filter=Q(reply__invitation__removed_at__isnull=False)),
+        )
     )
     # (session id, group, answer) -> people, and the places they bring
     answered: Counter[tuple[int, str, str]] = Counter()
     brought_by: Counter[tuple[int, str, str]] = Counter()
-    for session_id, category, answer, people_count, brought in answers:
+    # (session id, group) -> people removed since who answered for a session that has started: they are
+    # not in ``invited`` (the list), so they are added back to know who gave no reply.
+    removed_answered: Counter[tuple[int, str]] = Counter()
+    for session_id, category, answer, people_count, brought, removed in answers:
         group = GROUP_OF_CATEGORY.get(category)
         if group:
             answered[session_id, group, answer] += people_count
             brought_by[session_id, group, answer] += brought
+            removed_answered[session_id, group] += removed
 
     per_session = []
     for session in sessions:
@@ -193,7 +211,7 @@ def attendance(*, programme: Programme) -> Attendance:
                 "date_changed": people_by_answer[Answer.CHANGED]
                 + brought_by[session.pk, key, Answer.CHANGED],
                 "cant": people_by_answer[Answer.NO],
-                "no_reply": invited[key] - sum(people_by_answer.values()),
+                "no_reply": invited[key] + removed_answered[session.pk, key] - sum(people_by_answer.values()),
             }
         total = sum(count["coming"] for count in counts.values())
         per_session.append(
@@ -271,11 +289,20 @@ class Person:
         return 1 + self.reply.extra_places
 
 
+def upcoming_or_kept(started: list[int]) -> Q:
+    """Which answers count (of SessionAnswer): those of people on the list, and for the sessions that
+    have ``started`` (ids), those of people removed since too: what happened keeps them."""
+    return Q(reply__invitation__removed_at__isnull=True) | Q(session__in=started)
+
+
 def _people(*, session: Session) -> list[Person]:
     """Everyone who said yes or "not sure" to this session, or said yes before it moved (including anyone who has since asked us to
-    stop messages: they may still come). One query."""
+    stop messages: they may still come; not someone removed from the list, unless the session has
+    started: upcoming_or_kept). One query."""
+    started = [session.pk] if session.starts_at <= timezone.now() else []
     answers = (
         SessionAnswer.objects.filter(
+            upcoming_or_kept(started),
             session=session,
             answer__in=[Answer.YES, Answer.MAYBE, Answer.CHANGED],
             reply__invitation__programme_id=session.programme_id,

@@ -106,12 +106,14 @@ def current_changes(*, today: date | None = None) -> QuerySet[SessionChange]:
 
 
 def unprinted_change_letters() -> QuerySet[Message]:
-    """Change notices by letter not printed yet (still "scheduled"), to people who still want to hear."""
+    """Change notices by letter not printed yet (still "scheduled"), to people who still want to hear
+    (not opted out, not removed from the list)."""
     return Message.objects.filter(
         kind=MessageKind.CHANGE,
         channel=Channel.LETTER,
         state=MessageState.SCHEDULED,
         invitation__opted_out_at__isnull=True,
+        invitation__removed_at__isnull=True,
     )
 
 

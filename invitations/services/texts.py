@@ -11,18 +11,21 @@ makes it fit. A text in another script goes as UCS-2 (as Polish does, for its le
 parts, as that language needs; nothing is shortened for it.
 
 There is no unsubscribe header in a text: it ends with the reply link, whose page can stop messages.
+Every text gives the privacy notice's address (``privacy_url``, SITE_URL + "/privacy/"), before that link.
 """
 
 from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 
 from core import languages
 from core.delivery import reference_of
 from core.mail import render_plain
 from core.models import Message
+from core.public import privacy_address, privacy_url
 from core.sms import SmsMessage, sms_encoding, sms_parts
 from events.models import Session
 
@@ -34,8 +37,9 @@ from .emails import SharedDetails, issue_reply_link, programme_details
 # The most a text may take in GSM-7 before the names in it are shortened.
 MAX_PARTS = 2
 # The names people typed that a text too long may shorten, one after another in this order until it
-# fits, and how short each may become (characters). The person's name goes last.
-SHORTER = {"venue": 32, "was_venue": 32, "what": 48, "title": 40, "name": 24}
+# fits, and how short each may become (characters). The person's name goes last. At these, the fullest
+# text (a change notice: templates/sms/change.txt) still fits with the bare privacy address.
+SHORTER = {"venue": 24, "what": 48, "title": 32, "name": 24}
 # Words a shortened name does not end on ("Millbrook and..."), and what it does not end with.
 JOINING_WORDS = frozenset(
     {"a", "and", "&", "at", "for", "in", "of", "on", "or", "the", "to", "with", "-", "+"}
@@ -84,32 +88,58 @@ def too_long(body: str) -> bool:
     return sms_encoding(body) == "GSM-7" and sms_parts(body) > MAX_PARTS
 
 
+def _shortened(template: str, context: Mapping[str, Any], *, shorten_names: bool) -> str:
+    """The text as it is, or (``shorten_names``) with the names in SHORTER shortened one by one until it
+    fits MAX_PARTS of GSM-7 (or all of them are)."""
+    body = plain_text(render_plain(f"sms/{template}.txt", dict(context)))
+    shorter = dict(context)
+    for key, limit in SHORTER.items() if shorten_names else ():
+        if not too_long(body):
+            break
+        if key in shorter and len(str(shorter[key])) > limit:
+            shorter[key] = shorten(str(shorter[key]), limit)
+            # "Millbrook..." at the end of a sentence: one full stop is enough.
+            body = plain_text(render_plain(f"sms/{template}.txt", shorter)).replace("....", "...")
+    return body
+
+
 def render_text(*, template: str, context: Mapping[str, Any], language: str) -> str:
-    """``templates/sms/<template>.txt`` in ``language`` (core.languages), as one plain paragraph. When
-    the text would not fit in MAX_PARTS of GSM-7, the names in SHORTER are shortened one by one until it
-    does; if even that is not enough (a language that says more), the names stay whole."""
-    with translation.override(languages.for_person(language)):
-        whole = body = plain_text(render_plain(f"sms/{template}.txt", dict(context)))
-        shorter = dict(context)
-        for key, limit in SHORTER.items():
+    """``templates/sms/<template>.txt`` in ``language`` (core.languages), as one plain paragraph.
+
+    When the text would not fit in MAX_PARTS of GSM-7, the privacy notice's address (``privacy_url``)
+    gives way first: written without "https://" (core.public.privacy_address), then, in English, left
+    out (the reply page the text links to links to it), so that the names people typed stay whole when
+    they can. Only then are the names in SHORTER shortened one by one, with the privacy address again if
+    it fits. If nothing fits (a language that says more: it is not held to two parts), the text is the
+    try that takes the fewest parts, the first of those: names whole and the full address when
+    shortening would not save a part."""
+    spoken = languages.for_person(language)
+    url = str(context.get("privacy_url") or "")
+    shorter = [url]
+    if url:
+        shorter = [privacy_address(), *([""] if spoken == settings.LANGUAGE_CODE else [])]
+    tries = [(False, address) for address in dict.fromkeys([url, *shorter])]
+    tries += [(True, address) for address in shorter]
+    bodies = []
+    with translation.override(spoken):
+        for shorten_names, address in tries:
+            body = _shortened(template, {**context, "privacy_url": address}, shorten_names=shorten_names)
             if not too_long(body):
                 return body
-            if key in shorter and len(str(shorter[key])) > limit:
-                shorter[key] = shorten(str(shorter[key]), limit)
-                # "Millbrook..." at the end of a sentence: one full stop is enough.
-                body = plain_text(render_plain(f"sms/{template}.txt", shorter)).replace("....", "...")
-    return whole if too_long(body) else body
+            bodies.append(body)
+    return min(bodies, key=sms_parts)
 
 
 def text_to_invitee(
     *, invitee: Invitee, template: str, context: Mapping[str, Any], message: Message
 ) -> SmsMessage:
     """The text for outbox row ``message`` to someone on a programme's list, to their mobile, in their
-    language, greeting them by name (``name`` in the template; a group's contact is "everyone at …").
-    Nothing is sent here."""
+    language, greeting them by name (``name`` in the template; a group's contact is "everyone at …"),
+    with the privacy notice's address (``privacy_url``: every text links to it). Nothing is sent here."""
     with translation.override(languages.for_person(invitee.language)):
         name = str(invitee.greeting_name)
-    body = render_text(template=template, context={"name": name, **context}, language=invitee.language)
+    context = {"name": name, "privacy_url": privacy_url(), **context}
+    body = render_text(template=template, context=context, language=invitee.language)
     return SmsMessage(to=invitee.mobile, body=body, reference=reference_of(message))
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_safe
 
+from core import audit
 from core.downloads import file_response
 from core.permissions import object_permission_required
 from events.mixins import get_programme
@@ -80,7 +81,10 @@ def letters_page(request: HttpRequest, pk: int) -> HttpResponse:
     people = {school.pk: [] for school in schools}
     for invitation in (
         programme.invitations.filter(
-            invitee__organisation__in=schools, invitee__channel=Channel.LETTER, opted_out_at__isnull=True
+            invitee__organisation__in=schools,
+            invitee__channel=Channel.LETTER,
+            opted_out_at__isnull=True,
+            removed_at__isnull=True,
         )
         .select_related("invitee")
         .order_by("invitee__name", "pk")
@@ -126,10 +130,17 @@ def letter_download(request: HttpRequest, pk: int, batch_pk: int) -> FileRespons
     batch = _batch_for(request, programme, batch_pk)
     if batch.state != LetterState.READY or not batch.file:
         raise Http404
+    handle = batch.file.open("rb")
     if request.method == "GET":
         letters.mark_printed(batch=batch)
+        audit.record_download(
+            request=request,
+            what=audit.Download.LETTERS,
+            obj=batch,
+            detail=f"{batch.school.name}, {batch.get_kind_display()}, {batch.pages_total} pages",
+        )
     name = slugify(f"letters-{slugify(batch.school.name) or 'school'}-{batch.get_kind_display()}")
-    return file_response(batch.file.open("rb"), filename=f"{name}.pdf", content_type="application/pdf")
+    return file_response(handle, filename=f"{name}.pdf", content_type="application/pdf")
 
 
 @require_safe
@@ -142,6 +153,7 @@ def letter_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
         Invitation.objects.select_related("invitee__organisation", "programme"),
         pk=invitation_pk,
         programme=programme,
+        removed_at__isnull=True,  # off the list (services.people): no letter
     )
     school = invitation.invitee.organisation
     if school is None or not school.is_school:
@@ -150,6 +162,7 @@ def letter_one(request: HttpRequest, pk: int, invitation_pk: int) -> HttpRespons
     pdf = letters.one_letter_pdf(invitation=invitation)
     if request.method == "GET":
         letters.mark_one_printed(invitation=invitation)
+        audit.record_download(request=request, what=audit.Download.LETTER, obj=invitation, detail=school.name)
     return file_response(
         pdf,
         filename=f"letter-{slugify(invitation.invitee.name) or invitation.pk}.pdf",

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
@@ -29,6 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core.mailbox import mailbox_dir, outbox_pk
 from core.models import Message
@@ -108,9 +111,13 @@ def _row_of(message: EmailMessage) -> int | None:
 
 def _readable_rows(user: User | AnonymousUser, rows: set[int]) -> set[int]:
     """Those of the outbox ``rows`` that went to someone invited to a programme ``user`` runs (the same
-    people as events.rules.runs_programme: the neighbourhood's facilitators and the programme's own)."""
-    runs = Q(invitation__programme__neighbourhood__facilitators=user) | Q(
-        invitation__programme__facilitators=user
+    people as events.rules.runs_programme: the neighbourhood's facilitators and the programme's own),
+    and the invitations to colleagues ``user`` sent (accounts.StaffInvitation's rows, by the relation's
+    name: this copy of the site shows a facilitator the link their new coordinator will open)."""
+    runs = (
+        Q(invitation__programme__neighbourhood__facilitators=user)
+        | Q(invitation__programme__facilitators=user)
+        | Q(staff_invitation__invited_by=user)
     )
     return set(Message.objects.filter(runs, pk__in=rows).values_list("pk", flat=True).distinct())
 
@@ -167,8 +174,8 @@ def _site_links(text: str) -> list[str]:
     return paths
 
 
-@mailbox_view
-def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
+def _kept_message(request: HttpRequest, name: str) -> EmailMessage:
+    """The kept message of that name, if this user may read it; else 404."""
     # Only the name of a file that is in the folder: never a path someone typed.
     found = {path.name: path for path in _mail_files()}
     if not MAIL_NAME.fullmatch(name) or name not in found:
@@ -177,6 +184,35 @@ def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
     # Another neighbourhood's mail is not there for this facilitator, even by its address.
     if not _readable(request.user, [(found[name], message)], _mail_row):
         raise Http404
+    return message
+
+
+# The email's own HTML, shown in a sandboxed frame of the message page: its inline styles (which email
+# needs) are allowed there, and nothing else: no script, no request to anywhere, not even to us.
+# (csp_replace keeps the site's other directives unless they are named: None takes each out.)
+EMAIL_FRAME_POLICY = {
+    **dict.fromkeys(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]),
+    "default-src": [NONE],
+    "style-src": [UNSAFE_INLINE],
+    "img-src": ["data:"],
+    "frame-ancestors": [SELF],
+    "sandbox": [""],
+}
+
+
+@mailbox_view
+@xframe_options_sameorigin
+@csp_replace(EMAIL_FRAME_POLICY)
+def mailbox_message_html(request: HttpRequest, name: str) -> HttpResponse:
+    html_part = _kept_message(request, name).get_body(("html",))
+    if html_part is None:
+        raise Http404
+    return HttpResponse(html_part.get_content(), content_type="text/html; charset=utf-8")
+
+
+@mailbox_view
+def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
+    message = _kept_message(request, name)
     html_part = message.get_body(("html",))
     text_part = message.get_body(("plain",))
     text = text_part.get_content() if text_part else ""
@@ -199,7 +235,7 @@ def mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
             "sender": str(message["From"] or ""),
             "subject": str(message["Subject"] or ""),
             "list_unsubscribe": str(message["List-Unsubscribe"] or ""),
-            "html": html_part.get_content() if html_part else "",
+            "has_html": html_part is not None,
             "text": text,
             "reply_links": [link for link in links if resolve(link).view_name == "invitations:reply"],
             "unsubscribe_links": [

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from core import audit
 from core.downloads import csv_response
 from core.permissions import object_permission_required
 from events.mixins import get_programme
@@ -67,6 +68,10 @@ def not_reached(request: HttpRequest, pk: int) -> HttpResponse:
     programme = get_programme(request, pk)
     scope = scope_of(request, programme)
     found = reach.reach(programme=programme, school=scope.school)
+    if request.method == "GET":  # names and numbers to ring, on screen or printed: in the audit log
+        audit.record_download(
+            request=request, what=audit.Download.CALL_LIST, obj=programme, detail=_scope_detail(scope)
+        )
     return render(
         request,
         "invitations/not_reached.html",
@@ -78,6 +83,10 @@ def not_reached(request: HttpRequest, pk: int) -> HttpResponse:
             "csv_url": reverse("invitations:not_reached_csv", args=[programme.pk]) + scope.query,
         },
     )
+
+
+def _scope_detail(scope: Scope) -> str:
+    return scope.school.name if scope.school else "every school and group"
 
 
 CSV_HEADER = ["name", "who they are", "organisation", "phone", "language", "interpreter", "why"]
@@ -101,6 +110,13 @@ def not_reached_csv(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         for person in reach.not_reached(programme=programme, school=scope.school)
     ]
+    if request.method != "HEAD":
+        audit.record_download(
+            request=request,
+            what=audit.Download.CALL_LIST_CSV,
+            obj=programme,
+            detail=f"{_scope_detail(scope)}, {len(rows)} rows",
+        )
     where = slugify(scope.school.name) if scope.school else ""
     name = "-".join(
         part for part in ("not-reached", slugify(programme.title) or str(programme.pk), where) if part

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
@@ -141,7 +140,7 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
             else:
                 return redirect("invitations:reply_thanks", opened.token)
     else:
-        form = ReplyForm(sessions=upcoming, reply=opened.reply)
+        form = ReplyForm(sessions=upcoming, reply=opened.reply, invitee=opened.invitation.invitee)
     given = opened.answers()
     response = render(
         request,
@@ -168,14 +167,7 @@ def reply(request: HttpRequest, opened: Opened) -> HttpResponse:
         },
     )
     if switched:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            switched,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        languages.remember(response, switched)
     return response
 
 

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core import audit
 from core.downloads import csv_response
 from events.mixins import ProgrammeMixin
 from events.models import Session
@@ -33,10 +34,16 @@ class SheetsView(ProgrammeMixin, TemplateView):
         )
 
 
-class SheetView(ProgrammeMixin, TemplateView):
-    """One sheet for one session, ready to print."""
+class SheetView(audit.LogsDownload, ProgrammeMixin, TemplateView):
+    """One sheet for one session, ready to print. Each one shown is in the audit log (core.audit)."""
 
     permission_required = "invitations.view_sheets"
+
+    def get_audit_what(self) -> str:
+        return audit.sheet_download(self.kind)
+
+    def get_audit_object(self) -> Session:
+        return self.session
 
     @cached_property
     def kind(self) -> str:
@@ -143,6 +150,9 @@ CSV_TABLES: dict[str, Callable] = {
 
 class SheetCsvView(SheetView):
     """The same sheet as a spreadsheet. No cell is ever a formula, whatever people typed."""
+
+    def get_audit_what(self) -> str:
+        return audit.sheet_download(self.kind, csv=True)
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         header, rows = CSV_TABLES[self.kind](self.sheet)

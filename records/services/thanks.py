@@ -84,8 +84,10 @@ def who_to_thank(
     those in ``invitation_ids`` if given: a thank-you for everyone who came (an Attendance), "we missed
     you" for everyone whose reply said they were coming but who did not come. By the first of their
     ways that we send (Invitee.sent_way: a letter would come too late), to people who have not opted
-    out. Three queries; reads only."""
-    reachable = Invitation.objects.filter(programme=session.programme_id, opted_out_at__isnull=True)
+    out and are still on the list (not removed). Three queries; reads only."""
+    reachable = Invitation.objects.filter(
+        programme=session.programme_id, opted_out_at__isnull=True, removed_at__isnull=True
+    )
     if invitation_ids is not None:
         reachable = reachable.filter(pk__in=invitation_ids)
     came = set(reachable.filter(attendances__session=session).values_list("pk", flat=True))

@@ -44,13 +44,57 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+# Every page reports what the Content-Security-Policy refused: Chromium's own console line ("Refused to
+# apply inline style because it violates the following Content Security Policy directive...") and, from
+# this script (which the policy does not govern), each securitypolicyviolation event.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+class WatchedBrowser:
+    """The browser, whose every context (the ``page`` fixture's and the ones tests open for a phone or a
+    second person) records the policy violations its pages report. A test with any fails."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", self._console)
+        return context
+
+    def new_page(self, **kwargs):
+        return self.new_context(**kwargs).new_page()
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     playwright = sync_playwright().start()
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    yield chromium
+    yield WatchedBrowser(chromium)
     chromium.close()
     playwright.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_policy_violations(browser):
+    """Fails the test when any page it opened broke the Content-Security-Policy (issue 19)."""
+    browser.violations.clear()
+    yield
+    if browser.violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(browser.violations), pytrace=False)
 
 
 @pytest.fixture

@@ -87,6 +87,7 @@ def lived_in(world):
                 "interpreter_language": "Polish",
                 "transport_help": True,
                 "extra_places": 1,
+                "needs_agreed": True,
             },
         )
         people.append(invitation)
@@ -333,8 +334,8 @@ def test_organisation_form_with_errors_is_accessible(page, live_server, world):
 def test_login_form_with_errors_is_accessible(page, live_server, world):
     page.goto(_url(live_server, "login"))
 
-    page.get_by_label("Username").fill("facilitator")
-    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_label("User name").fill("facilitator")
+    page.get_by_label("Password", exact=True).fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.locator(".alert-danger, .invalid-feedback").first).to_be_visible()

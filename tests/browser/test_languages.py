@@ -75,6 +75,7 @@ def test_pressing_enter_in_a_box_sends_the_answer_not_a_language(browser, reply_
     page.goto(reply_url("pl"))
     for group in page.locator("fieldset.session-answer").all():
         group.locator(".answer-choices label").first.click()  # "Coming", in Polish
+    page.locator("input[name=needs_agreed][value=yes]").check()  # we may keep their needs
     page.locator("input[name=childcare_children]").fill("1")
     page.locator("input[name=childcare_children]").press("Enter")
 

@@ -87,6 +87,7 @@ def test_parent_answers_on_a_phone_with_touch_and_keyboard(phone, live_server, w
     page.get_by_label("How many children will need the crèche?").fill("2")
     page.get_by_label("How old are they?").fill("2, 4")
     page.get_by_label("I would like help getting there").check()
+    page.get_by_label("Yes, you may keep it").check()  # needs are kept only with their agreement
     page.get_by_role("button", name="Send my answer").click()
 
     expect(page.get_by_role("heading", name="Thank you, Amira")).to_be_visible()
@@ -157,6 +158,7 @@ def test_all_of_them_works_with_javascript_off(browser, live_server, world, invi
     try:
         page.goto(live_server.url + reply_path(invitation))
         page.get_by_label("Is there anything we should know about food?").fill("Vegetarian")
+        page.get_by_label("Yes, you may keep it").check()
 
         page.get_by_role("button", name="I'll come to all of them").click()
 
@@ -185,6 +187,7 @@ def test_school_coordinator_records_a_paper_reply(page, live_server, world, invi
     for group in sessions(world)[2:]:
         page.get_by_role("group", name=group.date.strftime("%A %-d %B")).get_by_text("Not sure yet").click()
     page.get_by_label("Anything we should know about food?").fill("No pork")
+    page.get_by_label("Yes, they agreed we may keep their needs").check()
     page.get_by_role("button", name="Save their reply").click()
 
     expect(page.locator(".alert-success")).to_contain_text("Saved the reply from Amira Khan.")

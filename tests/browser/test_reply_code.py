@@ -65,6 +65,7 @@ def test_the_office_types_a_reply_code_and_records_the_ticks(page, live_server, 
     for session in sessions[2:]:
         page.get_by_role("group", name=on(session)).get_by_text("Can't come", exact=True).click()
     page.get_by_label("How many children will need the crèche?").fill("1")
+    page.get_by_label("Yes, they agreed we may keep their needs").check()  # the slip's box
     page.get_by_role("button", name="Save their reply").click()
 
     # Back on the code page, ready for the next slip.

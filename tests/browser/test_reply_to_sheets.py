@@ -85,6 +85,7 @@ def test_parent_replies_from_the_email_and_the_facilitator_sees_it(browser, live
     choose(phone, s4, "Can't come")
     phone.get_by_label("How many children will need the crèche?").fill("2")
     phone.get_by_label("How old are they?").fill("2, 4")
+    phone.get_by_label("Yes, you may keep it").check()  # needs are kept only with their agreement
     phone.get_by_role("button", name="Send my answer").click()
     expect(phone.get_by_role("heading", name="Thank you, Amira")).to_be_visible()
 
@@ -170,6 +171,7 @@ def replies_for_every_sheet(world):
             "interpreter_language": "Polish",
             "transport_help": True,
             "extra_places": 1,
+            "needs_agreed": True,
         },
     )
     teacher = InvitationFactory(
@@ -182,7 +184,12 @@ def replies_for_every_sheet(world):
     replies.save_reply(
         invitation=teacher,
         answers={s1.pk: Answer.MAYBE},
-        details={"childcare_children": 1, "food_needs": "Vegan", "interpreter_language": "BSL"},
+        details={
+            "childcare_children": 1,
+            "food_needs": "Vegan",
+            "interpreter_language": "BSL",
+            "needs_agreed": True,
+        },
     )
     return s1
 

@@ -1,5 +1,7 @@
 """Marking people arrived, the paper sheet, the numbers by group and who has not come back."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -17,6 +19,8 @@ from evaluations.services.attendance import (
     signin_list,
     unmark_arrived,
 )
+from invitations.models import Invitation
+from invitations.services import sheets
 from invitations.services.replies import save_reply
 from tests.factories import InvitationFactory, ProgrammeFactory, SessionFactory
 
@@ -235,6 +239,48 @@ def test_not_back_since_all_day_lists_those_who_missed_every_half_day_since(worl
     assert not_back_since_all_day(programme=world.programme, today=after_two) == [gone]
     # Before any half-day has taken place, there is nobody to follow up yet.
     assert not_back_since_all_day(programme=world.programme, today=all_day.date) == []
+
+
+def test_not_back_since_all_day_leaves_out_those_removed_or_who_asked_us_to_stop(world, facilitator):
+    """A list of people to contact: someone removed from the list, or who asked for no more messages,
+    is not on it (invitations.services.people's rule for every such list)."""
+    sessions = list(world.programme.sessions.order_by("order"))
+    all_day, first_half = sessions[0], sessions[1]
+    gone, removed, stopped = (
+        invite(world, "Not Back"),
+        invite(world, "Rita Removed"),
+        invite(world, "Sam Stop"),
+    )
+    for invitation in (gone, removed, stopped):
+        mark_arrived(session=all_day, invitation=invitation, by=facilitator, today=all_day.date)
+    Invitation.objects.filter(pk=removed.pk).update(removed_at=timezone.now())
+    Invitation.objects.filter(pk=stopped.pk).update(opted_out_at=timezone.now())
+
+    assert not_back_since_all_day(programme=world.programme, today=first_half.date) == [gone]
+
+
+def test_signin_list_expects_whom_the_who_is_coming_page_counts(world, facilitator):
+    """Someone removed who had said "Coming" is not expected at a session still to come (the sheets
+    leave them out); once it has started, what they said is part of what happened, as on the sheets."""
+    session = world.session
+    coming, removed = invite(world, "Zara Coming"), invite(world, "Rita Removed")
+    for invitation in (coming, removed):
+        save_reply(invitation=invitation, answers={session.pk: "yes"}, details={})
+    Invitation.objects.filter(pk=removed.pk).update(removed_at=timezone.now())
+
+    def sheet_coming() -> int:
+        [row] = [
+            row for row in sheets.attendance(programme=world.programme).sessions if row.session == session
+        ]
+        return row.coming
+
+    listing = signin_list(session=session)
+    assert (listing.expected, sheet_coming()) == (1, 1)
+    assert [p.name for p in listing.people] == ["Rita Removed", "Zara Coming"]  # still to be signed in
+
+    session.date = timezone.localdate() - timedelta(days=1)  # it has started (and ended)
+    session.save()
+    assert (signin_list(session=session).expected, sheet_coming()) == (2, 2)
 
 
 def test_attendance_rows_one_per_person_per_session(world, facilitator):

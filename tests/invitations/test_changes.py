@@ -132,7 +132,8 @@ def test_the_confirmation_shows_the_text_people_reached_by_text_will_read(facili
     assert "1 by text message" in page
     assert "What the text message will say" in page
     text = page.split("What the text message will say")[1]
-    assert "Hello Eve, a change to" in text
+    assert "Hello Eve, " in text and "has moved to" in text
+    assert "/privacy/" in text  # as the text will be sent, so its parts are counted right
     assert new_date.strftime("%-d %b") in text
     assert "text-message parts in English" in text
 

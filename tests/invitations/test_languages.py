@@ -358,7 +358,7 @@ def test_an_interpreter_language_typed_in_the_parents_own_script_is_kept(client,
 
     client.post(
         reverse("invitations:reply", args=[token_of(invitation)]),
-        {**answers, "interpreter": "on", "interpreter_language": "العربية السودانية"},
+        {**answers, "interpreter": "on", "interpreter_language": "العربية السودانية", "needs_agreed": "yes"},
     )
 
     invitation.refresh_from_db()

@@ -95,11 +95,37 @@ def test_message_shows_headers_html_reply_link_and_attachment(client, world, sen
     html = response.content.decode()
     assert "Amira Khan &lt;amira@example.org&gt;" in html
     assert "List-Unsubscribe" in html and "/unsubscribe/" in html
-    assert '<iframe class="w-100 border rounded mb-3" style="height: 36rem;" sandbox="" srcdoc="' in html
-    assert "&lt;html" in html or "&lt;!doctype" in html.lower()  # the email's HTML, escaped into srcdoc
+    frame = reverse("invitations:mailbox_message_html", args=[sent_invitation])
+    assert f'sandbox="" src="{frame}"' in html
+    assert "style=" not in html  # the page's strict CSP allows no inline styles
     assert "better-together.ics (text/calendar" in html
     [reply_link] = response.context["reply_links"]
     assert reply_link.startswith("/r/") and f'href="{reply_link}"' in html
+
+
+def test_the_email_html_is_served_to_its_frame_with_a_policy_of_its_own(client, world, sent_invitation):
+    """Email needs inline styles; its frame allows them and nothing else: no script, no request anywhere,
+    framed only by our own page."""
+    client.force_login(world.user("facilitator"))
+
+    response = client.get(reverse("invitations:mailbox_message_html", args=[sent_invitation]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "<html" in response.content.decode().lower()
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "style-src 'unsafe-inline'" in policy
+    assert "frame-ancestors 'self'" in policy and "sandbox" in policy
+    assert "script-src" not in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_another_neighbourhoods_email_html_is_not_there(client, world, sent_invitation):
+    client.force_login(world.user("other_facilitator"))
+    assert client.get(reverse("invitations:mailbox_message_html", args=[sent_invitation])).status_code == 404
+    client.logout()
+    response = client.get(reverse("invitations:mailbox_message_html", args=[sent_invitation]))
+    assert response.status_code == 302
 
 
 def test_the_reply_link_in_a_sent_message_opens_the_invitation(client, world, sent_invitation):

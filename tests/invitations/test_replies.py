@@ -38,7 +38,13 @@ def test_record_reply_saves_answers_and_details(invitation):
     reply = replies.save_reply(
         invitation=invitation,
         answers={first.pk: Answer.YES, second.pk: Answer.MAYBE},
-        details={"childcare_children": 2, "childcare_ages": "2, 4", "food_needs": "Halal", "extra_places": 1},
+        details={
+            "childcare_children": 2,
+            "childcare_ages": "2, 4",
+            "food_needs": "Halal",
+            "extra_places": 1,
+            "needs_agreed": True,  # needs are kept only with their agreement
+        },
     )
 
     assert dict(reply.answers.values_list("session_id", "answer")) == {first.pk: "yes", second.pk: "maybe"}
@@ -54,7 +60,9 @@ def test_record_reply_saves_answers_and_details(invitation):
 def test_changing_the_answer_replaces_it_whole(invitation):
     first, second, *_ = sessions(invitation)
     replies.save_reply(
-        invitation=invitation, answers={first.pk: "yes", second.pk: "yes"}, details={"food_needs": "Vegan"}
+        invitation=invitation,
+        answers={first.pk: "yes", second.pk: "yes"},
+        details={"food_needs": "Vegan", "needs_agreed": True},
     )
 
     reply = replies.save_reply(invitation=invitation, answers={first.pk: "no"}, details={})
@@ -82,9 +90,9 @@ def test_a_session_of_another_programme_is_refused_and_nothing_changes(invitatio
 @pytest.mark.parametrize(
     "details",
     [
-        {"childcare_children": 11},
-        {"childcare_children": -1},
-        {"food_needs": "x" * 100_000},
+        {"childcare_children": 11, "needs_agreed": True},
+        {"childcare_children": -1, "needs_agreed": True},
+        {"food_needs": "x" * 100_000, "needs_agreed": True},
         {"extra_places": 6},
     ],
     ids=["eleven-children", "minus-one", "100kB", "six-guests"],
@@ -126,7 +134,11 @@ def test_no_reminder_for_a_session_they_cannot_come_to_and_no_nudge_after_replyi
 def test_each_change_queues_one_confirmation_and_replaces_an_unsent_one(invitation, smtp_sink):
     first = sessions(invitation)[0]
     replies.save_reply(invitation=invitation, answers={first.pk: "yes"}, details={})
-    replies.save_reply(invitation=invitation, answers={first.pk: "maybe"}, details={"childcare_children": 1})
+    replies.save_reply(
+        invitation=invitation,
+        answers={first.pk: "maybe"},
+        details={"childcare_children": 1, "needs_agreed": True},
+    )
 
     outbox.dispatch_due()
 
@@ -144,7 +156,7 @@ def test_html_in_free_text_is_escaped_in_the_confirmation(invitation, smtp_sink)
     replies.save_reply(
         invitation=invitation,
         answers={first.pk: "yes"},
-        details={"access_needs": "<script>alert(1)</script>"},
+        details={"access_needs": "<script>alert(1)</script>", "needs_agreed": True},
     )
 
     outbox.dispatch_due()
@@ -167,8 +179,8 @@ def test_a_reply_after_opting_out_sends_no_confirmation(invitation, smtp_sink):
 def test_two_submissions_racing_leave_one_whole_answer(invitation):
     first, second, *_ = sessions(invitation)
     choices = [
-        ({first.pk: "yes", second.pk: "yes"}, {"food_needs": "A"}),
-        ({first.pk: "no"}, {"food_needs": "B"}),
+        ({first.pk: "yes", second.pk: "yes"}, {"food_needs": "A", "needs_agreed": True}),
+        ({first.pk: "no"}, {"food_needs": "B", "needs_agreed": True}),
     ]
     errors = []
 

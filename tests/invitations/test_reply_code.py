@@ -306,6 +306,7 @@ def test_the_office_types_a_slip_and_the_reply_is_saved_as_a_reply_slip(client, 
             f"session_{third.pk}": "no",
             f"session_{fourth.pk}": "no",
             "childcare_children": "1",
+            "needs_agreed": "yes",  # the slip's box: they agreed we may keep their needs
         },
     )
 
@@ -345,6 +346,7 @@ def test_every_help_on_a_slip_typed_in_by_the_office_reaches_its_sheet(client, w
             "interpreter_language": "Bengali",
             "transport_help": "on",
             "extra_places": "1",
+            "needs_agreed": "yes",  # the slip's box: they agreed we may keep their needs
         },
     )
     assert saved.status_code == 302 and saved["Location"] == code_url(programme)
@@ -368,3 +370,68 @@ def test_every_help_on_a_slip_typed_in_by_the_office_reaches_its_sheet(client, w
     interpreters = sheet("interpreters")
     assert '<th scope="row">Bengali</th>' in interpreters and "Amira Khan" in interpreters
     assert "Amira Khan" in sheet("transport")
+
+
+# --- "Keep me in touch" on a slip typed in (issue 18) ------------------------------------------------------
+
+
+def box_ticked(html: str) -> bool:
+    [box] = re.findall(r'<input type="checkbox" name="keep_in_touch"[^>]*>', html)
+    return " checked" in box
+
+
+def as_left(page, programme) -> dict:
+    """What the record form sends back when the office types the slip's answers and leaves "keep in
+    touch" as the page showed it, as a browser would: a ticked box sends "on", an unticked one nothing."""
+    data = {"source": page.context["form"]["source"].value()}
+    data |= {f"session_{session.pk}": "yes" for session in sessions(programme)}
+    return data | ({"keep_in_touch": "on"} if box_ticked(page.content.decode()) else {})
+
+
+@pytest.mark.parametrize("replied_before", [False, True], ids=["first reply", "changed reply"])
+@pytest.mark.parametrize("kept", [True, False], ids=["kept in touch", "not kept in touch"])
+def test_a_slip_saved_without_touching_keep_in_touch_leaves_it_as_it_was(
+    client, world, programme, invitation, kept, replied_before
+):
+    invitation.invitee.keep_in_touch = kept
+    invitation.invitee.save(update_fields=["keep_in_touch"])
+    if replied_before:
+        replies.save_reply(invitation=invitation, answers={}, details={}, source=ReplySource.PHONE)
+    client.force_login(world.user("coordinator"))
+    found = client.post(code_url(programme), {"code": CODE})
+
+    page = client.get(found["Location"])
+    saved = client.post(found["Location"], as_left(page, programme))
+
+    assert page.context["form"]["source"].value() == ReplySource.PAPER  # the slip's path
+    assert box_ticked(page.content.decode()) is kept
+    assert saved.status_code == 302 and saved["Location"] == code_url(programme)
+    invitation.invitee.refresh_from_db()
+    assert invitation.invitee.keep_in_touch is kept
+    assert Reply.objects.get(invitation=invitation).source == ReplySource.PAPER
+
+
+def test_the_record_form_from_the_list_shows_keep_in_touch_as_we_have_it(
+    client, world, programme, invitation
+):
+    invitation.invitee.keep_in_touch = True
+    invitation.invitee.save(update_fields=["keep_in_touch"])
+    client.force_login(world.user("coordinator"))
+
+    page = client.get(record_url(programme, invitation))
+
+    assert box_ticked(page.content.decode())
+
+
+def test_unticking_keep_in_touch_on_a_slip_stops_it(client, world, programme, invitation):
+    invitation.invitee.keep_in_touch = True
+    invitation.invitee.save(update_fields=["keep_in_touch"])
+    client.force_login(world.user("coordinator"))
+    found = client.post(code_url(programme), {"code": CODE})
+    page = client.get(found["Location"])
+
+    unticked = {key: value for key, value in as_left(page, programme).items() if key != "keep_in_touch"}
+    client.post(found["Location"], unticked)
+
+    invitation.invitee.refresh_from_db()
+    assert invitation.invitee.keep_in_touch is False

@@ -171,6 +171,7 @@ def test_answer_is_saved_and_the_thank_you_page_summarises_it(client, programme,
         "interpreter_language": "Polish",
         "transport_help": "on",
         "extra_places": "1",
+        "needs_agreed": "yes",  # needs are kept only with their agreement
     }
 
     response = client.post(url("reply", token), data)
@@ -209,7 +210,9 @@ def test_answer_is_saved_and_the_thank_you_page_summarises_it(client, programme,
 
 
 def test_all_of_them_answers_yes_to_every_session_without_choosing_each(client, programme, invitation, token):
-    response = client.post(url("reply", token), {"all": "1", "food_needs": "Vegetarian"})
+    response = client.post(
+        url("reply", token), {"all": "1", "food_needs": "Vegetarian", "needs_agreed": "yes"}
+    )
 
     assert response.status_code == 302
     reply = Reply.objects.get(invitation=invitation)
@@ -222,7 +225,12 @@ def test_page_is_prefilled_with_the_earlier_answer(client, programme, invitation
     replies.save_reply(
         invitation=invitation,
         answers={first.pk: "no", second.pk: "maybe"},
-        details={"food_needs": "No nuts", "childcare_children": 1, "interpreter_language": "Somali"},
+        details={
+            "food_needs": "No nuts",
+            "childcare_children": 1,
+            "interpreter_language": "Somali",
+            "needs_agreed": True,
+        },
     )
 
     response = client.get(url("reply", token))
@@ -239,7 +247,9 @@ def test_page_is_prefilled_with_the_earlier_answer(client, programme, invitation
 
 
 def test_changing_the_answer_replaces_it(client, programme, invitation, token):
-    client.post(url("reply", token), {**everything_yes(programme), "childcare_children": "2"})
+    client.post(
+        url("reply", token), {**everything_yes(programme), "childcare_children": "2", "needs_agreed": "yes"}
+    )
 
     client.post(url("reply", token), {**answers_for(programme, "no", "no", "no", "maybe")})
 
@@ -688,6 +698,7 @@ def test_html_in_free_text_is_stored_as_typed_and_escaped_wherever_it_is_shown(
         "access_needs": SCRIPT,
         "interpreter": "on",
         "interpreter_language": SCRIPT[:60],
+        "needs_agreed": "yes",
     }
 
     assert client.post(url("reply", token), data).status_code == 302
@@ -791,7 +802,7 @@ def test_a_sessionless_programme_can_still_be_answered_with_details(client, prog
     programme.sessions.update(cancelled_at=timezone.now())
 
     page = client.get(url("reply", token))
-    response = client.post(url("reply", token), {"food_needs": "Vegan"})
+    response = client.post(url("reply", token), {"food_needs": "Vegan", "needs_agreed": "yes"})
 
     assert "There are no workshops to answer for at the moment." in page.content.decode()
     assert response.status_code == 302 and Reply.objects.get().food_needs == "Vegan"
@@ -891,6 +902,7 @@ def test_staff_record_a_paper_reply(client, world, programme, role):
         **answers_for(programme, "yes", "yes", "no", "maybe"),
         "childcare_children": "2",
         "childcare_ages": "3, 5",
+        "needs_agreed": "yes",
     }
 
     response = client.post(record_url(programme, invitation), data)
@@ -911,7 +923,7 @@ def test_record_reply_form_is_prefilled_and_says_who_it_is_for(client, world, pr
     replies.save_reply(
         invitation=invitation,
         answers={s.pk: "maybe" for s in sessions(programme)},
-        details={"food_needs": "Vegan"},
+        details={"food_needs": "Vegan", "needs_agreed": True},
         source=ReplySource.PHONE,
     )
     client.force_login(world.user("facilitator"))

@@ -40,10 +40,11 @@ def invite(world, name: str, *, category=Category.PARENT, organisation=None, **i
 
 
 def answer(invitation: Invitation, answers: dict, **details) -> Reply:
+    """Their answers and needs, which they agreed we may keep (without it, no need is kept)."""
     return replies.save_reply(
         invitation=invitation,
         answers={session.pk: value for session, value in answers.items()},
-        details=details,
+        details={"needs_agreed": True, **details},
     )
 
 

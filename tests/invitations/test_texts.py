@@ -7,10 +7,12 @@ from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from core import outbox
 from core.models import Message
+from core.public import privacy_address, privacy_url
 from core.sms import FileSmsBackend, SmsMessage, is_gsm7, sms_encoding, sms_parts
 from events.enums import ProgrammeStatus
 from events.models import Session
@@ -18,7 +20,7 @@ from invitations.enums import Answer, ChangeState, Channel, MessageKind, Message
 from invitations.models import Invitation, Reply, SessionAnswer, SessionChange
 from invitations.services.replies import find_invitation
 from invitations.services.schedule import new_message, sync_schedule
-from invitations.services.texts import build_text, shorten
+from invitations.services.texts import SHORTER, build_text, render_text, shorten
 from tests.factories import InvitationFactory, VenueFactory
 
 SITE = "https://bettertogether.example.gov.uk"  # as long as a council's address for the site
@@ -82,7 +84,7 @@ def text_of(message: Message) -> SmsMessage:
 
 
 def reply_link(body: str) -> str:
-    [url] = re.findall(rf"{re.escape(SITE)}/r/[\w-]+/", body)
+    [url] = re.findall(rf"{re.escape(settings.SITE_URL)}/r/[\w-]+/", body)
     assert body.endswith(url)  # the link ends the text: nothing after it can be cut off
     return url
 
@@ -194,34 +196,41 @@ def test_a_change_notice_of_a_new_date_says_before_and_now_and_asks_again(client
     text = text_of(row(invitation, MessageKind.CHANGE, topic=change))
 
     was = change.was_date
-    assert f"Before: {was:%A} {was.day} {was:%b}, 1pm. Now: {said_of(session)}, 9:30am, {VENUE}." in text.body
+    assert f"{TITLE} on {was.day} {was:%b}, 1pm has moved to {said_of(session)}, 9:30am." in text.body
+    assert VENUE not in text.body  # the same place: only what changed is said
     assert "Can you still come?" in text.body
     fits_in_two_gsm_parts(text.body)
     opens_reply_page(client, text.body, invitation)
 
 
-def test_a_change_notice_to_someone_who_could_not_come_asks_if_the_new_time_suits(client, programme):
+def test_a_change_notice_to_someone_who_could_not_come_asks_if_they_can_now(client, programme):
     invitation = texter(programme)
     session = first(programme)
     answered(invitation, session, Answer.NO)
 
     text = text_of(row(invitation, MessageKind.CHANGE, topic=told_change(session)))
 
-    assert "Does the new time suit you better?" in text.body
+    assert "Can you come now?" in text.body
     fits_in_two_gsm_parts(text.body)
     opens_reply_page(client, text.body, invitation)
 
 
-def test_a_new_date_and_place_at_once_still_fits_by_shortening_the_title(client, programme, world):
+def test_a_new_date_and_place_at_once_say_the_new_place_with_the_names_whole(client, programme, world):
     invitation = texter(programme)
     session = first(programme)
     answered(invitation, session, Answer.CHANGED)
     old_place = VenueFactory(neighbourhood=world.neighbourhood, name="Millbrook Community Centre")
 
-    text = text_of(row(invitation, MessageKind.CHANGE, topic=told_change(session, was_venue=old_place)))
+    change = told_change(session, was_venue=old_place)
 
-    assert "Better Together in Millbrook..." in text.body and TITLE not in text.body
-    assert "1pm, Millbrook Community Centre. Now:" in text.body and VENUE in text.body
+    text = text_of(row(invitation, MessageKind.CHANGE, topic=change))
+
+    was = change.was_date
+    assert (
+        f"{TITLE} on {was.day} {was:%b}, 1pm has moved to {said_of(session)}, 9:30am, {VENUE}." in text.body
+    )
+    assert "Millbrook Community Centre" not in text.body  # where it was is not needed to find it
+    assert privacy_address() in text.body
     fits_in_two_gsm_parts(text.body)
     opens_reply_page(client, text.body, invitation)
 
@@ -255,7 +264,7 @@ def test_a_session_back_on_says_when_and_where(client, programme):
 
     text = text_of(row(invitation, MessageKind.CHANGE, topic=change))
 
-    assert f"is back on. When and where: {said_of(session)}, 9:30am-12:30pm, {VENUE}." in text.body
+    assert f"good news: {TITLE} is back on: {said_of(session)}, 9:30am, {VENUE}." in text.body
     fits_in_two_gsm_parts(text.body)
     opens_reply_page(client, text.body, invitation)
 
@@ -275,7 +284,7 @@ def test_names_too_long_for_two_parts_are_shortened_and_the_link_kept(client, pr
     topic = {"session_id": first(programme).pk} if kind == MessageKind.REMINDER else {}
     text = text_of(row(invitation, kind, **topic))
 
-    assert "Better Together: parents, carers..." in text.body
+    assert "Better Together: parents..." in text.body
     assert "The Upper Hatherley..." in text.body
     assert "…" not in text.body
     fits_in_two_gsm_parts(text.body)
@@ -337,7 +346,7 @@ def test_a_change_notice_in_urdu_is_in_urdu(client, programme):
     text = text_of(row(invitation, MessageKind.CHANGE, topic=told_change(session)))
 
     assert len(ARABIC_SCRIPT.findall(text.body)) > 30
-    assert "Before:" not in text.body
+    assert "Hello" not in text.body and "has moved" not in text.body
     opens_reply_page(client, text.body, invitation)
 
 
@@ -361,16 +370,252 @@ def test_in_polish_a_text_is_polish_and_its_letters_make_it_ucs2(client, program
     opens_reply_page(client, text.body, invitation)
 
 
-def test_in_somali_a_text_is_gsm7_and_names_stay_whole_when_shortening_would_not_fit_it(programme):
+def test_in_somali_a_text_is_gsm7_and_its_names_are_shortened_as_in_english_to_fit(programme):
     invitation = texter(programme, language="so")
 
     text = text_of(row(invitation, MessageKind.INVITATION))
 
-    # Somali says more than English: shortening the names would not bring it to two parts, so it
-    # keeps them whole and takes a third.
-    assert text.body.startswith(f"Salaan {FIRST_NAME}, waxaa lagugu martiqaaday {TITLE}, ")
-    assert VENUE in text.body
-    assert sms_encoding(text.body) == "GSM-7" and text.parts == sms_parts(text.body) > 2
+    assert text.body.startswith(
+        f"Salaan {FIRST_NAME}, waxaa lagugu martiqaaday Better Together in Millbrook..., "
+    )
+    assert sms_encoding(text.body) == "GSM-7" and text.parts == sms_parts(text.body) == 2
+
+
+# --- When nothing fits -----------------------------------------------------------------------------------
+
+# A council's address for the site far longer than most: its reply link alone is more than half a part.
+VERY_LONG_SITE = (
+    "https://bettertogether-families-schools-and-community-groups"
+    ".millbrook-and-upper-hatherley-borough-council.gov.uk"
+)
+LONG_SITE = "https://bettertogether-families-and-schools.millbrook-and-upper-hatherley-borough-council.gov.uk"
+LONGER_TITLE = (
+    "Better Together: parents, carers, schools, nurseries and groups of Millbrook and Upper Hatherley"
+)
+LONGER_VENUE = "The Upper Hatherley and Millbrook Family and Community Centre (the old library)"
+
+
+def invitation_text(*, site: str, language: str, name: str, title: str, venue: str) -> str:
+    context = {
+        "name": name,
+        "title": title,
+        "venue": venue,
+        "day": date(2026, 9, 16),
+        "time": time(9, 30),
+        "url": f"{site}/r/{'A' * 43}/",
+        "privacy_url": f"{site}/privacy/",
+    }
+    return render_text(template="invitation", context=context, language=language)
+
+
+@pytest.mark.parametrize("language", ["en", "so"])
+def test_when_nothing_fits_a_text_is_the_try_that_takes_the_fewest_parts(settings, language):
+    settings.SITE_URL = VERY_LONG_SITE
+    name = "Christabel-Oluwaseun" if language == "en" else FIRST_NAME
+
+    body = invitation_text(
+        site=VERY_LONG_SITE, language=language, name=name, title=LONGER_TITLE, venue=LONGER_VENUE
+    )
+
+    # As it is, with the full privacy address, it takes 4 parts; nothing brings it to 2.
+    assert sms_encoding(body) == "GSM-7" and sms_parts(body) == 3
+    assert body.endswith(f"{VERY_LONG_SITE}/r/{'A' * 43}/")
+    assert f"{VERY_LONG_SITE}/privacy/" not in body
+    if language == "en":
+        # Leaving the privacy address out brings it to 3; shortening the names too would not save a
+        # part, so they stay whole.
+        assert LONGER_TITLE in body and LONGER_VENUE in body and "privacy" not in body
+    else:
+        # Somali keeps the address (bare): shortening the names is what brings it to 3.
+        assert "Better Together: parents..." in body and "The Upper Hatherley..." in body
+        assert f"Asturnaanta: {VERY_LONG_SITE.removeprefix('https://')}/privacy/ " in body
+
+
+def test_when_shortening_would_not_save_a_part_the_names_and_the_address_stay_whole(settings):
+    settings.SITE_URL = LONG_SITE
+
+    body = invitation_text(site=LONG_SITE, language="so", name=FIRST_NAME, title=TITLE, venue=VENUE)
+
+    # Somali is not held to two parts: shortened or not, this takes three, so nothing is shortened.
+    assert body.startswith(f"Salaan {FIRST_NAME}, waxaa lagugu martiqaaday {TITLE}, ")
+    assert VENUE in body and f"{LONG_SITE}/privacy/" in body
+    assert sms_encoding(body) == "GSM-7" and sms_parts(body) == 3
+
+
+# --- Every text, with a council's address for the site --------------------------------------------------
+
+COUNCIL_SITE = "https://bettertogether.millbrook.gov.uk"
+# The longest names texts.SHORTER leaves: names never shortened further than this.
+LONGEST_NAME = "Oluwatobiloba-Christabel"
+LONGEST_TITLE = "Better Together: Millbrook South"
+LONGEST_VENUE = "Hatherley Children's Hub"
+# Names as most are.
+ORDINARY_NAME, ORDINARY_TITLE, ORDINARY_VENUE = "Sarah", "Better Together in Millbrook", "Millbrook Library"
+ANSWERS = {"said coming": Answer.YES, "said no": Answer.NO, "no answer": None}
+# Every branch of templates/sms/change.txt: what the session was before the change.
+CHANGES = ["moved", "times", "new place", "moved, new place", "cancelled"]
+CHANGES += ["reinstated", "reinstated, moved", "reinstated, new place", "reinstated, moved, new place"]
+
+
+def test_the_longest_names_are_those_shortening_leaves():
+    assert (len(LONGEST_NAME), len(LONGEST_TITLE), len(LONGEST_VENUE)) == (
+        SHORTER["name"],
+        SHORTER["title"],
+        SHORTER["venue"],
+    )
+    assert shorten(LONGEST_TITLE, SHORTER["title"]) == LONGEST_TITLE
+
+
+@pytest.fixture
+def council(programme, world, settings):
+    """The programme on a council's site, its sessions at the longest times to say (10:45am to 12:45pm)."""
+    settings.SITE_URL = COUNCIL_SITE
+    programme.sessions.update(start_time=time(10, 45), end_time=time(12, 45))
+    return programme
+
+
+def named(programme, world, *, title: str, venue: str) -> None:
+    programme.title = title
+    programme.save()
+    world.venue.name = venue
+    world.venue.save()
+
+
+def change_of(session: Session, branch: str, *, elsewhere) -> SessionChange:
+    """A told change of ``session`` in ``branch``: before it, the session was a week later at 11:45am
+    (moved), at 11:45am the same day (times), at ``elsewhere`` (new place), or cancelled (reinstated)."""
+    facts = {"was_date": session.date, "was_start_time": session.start_time, "was_end_time": session.end_time}
+    if "moved" in branch:
+        facts |= {"was_date": wednesday_after(session.date), "was_start_time": time(11, 45)}
+    if branch == "times":
+        facts["was_start_time"] = time(11, 45)
+    if "new place" in branch:
+        facts["was_venue"] = elsewhere
+    if "reinstated" in branch:
+        facts["was_cancelled"] = True
+    if branch == "cancelled":
+        Session.objects.filter(pk=session.pk).update(cancelled_at=timezone.now())
+        session.refresh_from_db()
+    return told_change(session, **facts)
+
+
+def notice(programme, world, invitation: Invitation, branch: str, answer: str | None) -> SmsMessage:
+    session = first(programme)
+    if answer:
+        answered(invitation, session, answer)
+    elsewhere = VenueFactory(neighbourhood=world.neighbourhood, name="Millbrook Community Centre, Vale Road")
+    return text_of(row(invitation, MessageKind.CHANGE, topic=change_of(session, branch, elsewhere=elsewhere)))
+
+
+@pytest.mark.parametrize("answer", ANSWERS.values(), ids=ANSWERS.keys())
+@pytest.mark.parametrize("branch", CHANGES)
+def test_every_change_fits_two_parts_with_the_privacy_address_and_the_longest_names(
+    client, council, world, branch, answer
+):
+    named(council, world, title=LONGEST_TITLE, venue=LONGEST_VENUE)
+    invitation = texter(council, name=f"{LONGEST_NAME} Montgomery")
+
+    text = notice(council, world, invitation, branch, answer)
+
+    assert text.body.startswith(f"Hello {LONGEST_NAME}, ") and LONGEST_TITLE in text.body
+    if "new place" in branch or "reinstated" in branch:
+        assert LONGEST_VENUE in text.body
+    assert re.search(rf"Privacy: (https://)?{re.escape(privacy_address())} ", text.body)
+    fits_in_two_gsm_parts(text.body)
+    opens_reply_page(client, text.body, invitation)
+
+
+def other_text(kind: str, *, name: str, title: str, venue: str, what: str) -> str:
+    """The texts records and actions send through texts.text_to_invitee, as they call it."""
+    url = f"{COUNCIL_SITE}/{'a' if kind == 'action_link' else 'r'}/{'A' * 43}/"
+    following = {"day": date(2026, 9, 23), "time": time(10, 45), "end": time(12, 45), "venue": venue}
+    context = {
+        "thank_you": {"title": title, "past_day": date(2026, 9, 16), **following, "coming": True, "url": url},
+        "missed_you": {
+            "title": title,
+            "past_day": date(2026, 9, 16),
+            **following,
+            "not_coming": True,
+            "url": url,
+        },
+        "action_link": {"what": what, "url": url},
+    }[kind]
+    body = render_text(
+        template=kind, context={"name": name, "privacy_url": privacy_url(), **context}, language="en"
+    )
+    assert body.endswith(url)  # the link ends the text
+    return body
+
+
+KINDS = [MessageKind.INVITATION, MessageKind.NUDGE, MessageKind.REMINDER, MessageKind.CONFIRMATION]
+OTHER_KINDS = ["thank_you", "missed_you", "action_link"]
+
+
+def text_of_kind(programme, invitation: Invitation, kind: str) -> SmsMessage:
+    if kind == MessageKind.CONFIRMATION:
+        reply = Reply.objects.create(invitation=invitation)
+        for session in programme.sessions.all():
+            SessionAnswer.objects.create(reply=reply, session=session, answer=Answer.YES)
+        return text_of(row(invitation, kind, version=reply.version))
+    topic = {"session_id": first(programme).pk} if kind == MessageKind.REMINDER else {}
+    return text_of(row(invitation, kind, **topic))
+
+
+LONG_NAMES = {
+    "name": "Christabel-Oluwaseun Montgomery-Fitzwilliam",
+    "title": "Better Together: parents, carers, schools, nurseries and groups of Millbrook and Upper Hatherley",
+    "venue": "The Upper Hatherley and Millbrook Family and Community Centre (the old library)",
+    "what": "Ask the council and the bus company for a later bus from Upper Hatherley to the school on club nights",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS + [f"change: {branch}" for branch in CHANGES] + OTHER_KINDS)
+def test_every_text_with_long_names_fits_two_parts_and_ends_with_its_link(client, council, world, kind):
+    named(council, world, title=LONG_NAMES["title"], venue=LONG_NAMES["venue"])
+    invitation = texter(council, name=LONG_NAMES["name"])
+
+    if kind in OTHER_KINDS:
+        body = other_text(kind, **LONG_NAMES)
+    else:
+        text = (
+            notice(council, world, invitation, kind.removeprefix("change: "), Answer.YES)
+            if kind.startswith("change")
+            else text_of_kind(council, invitation, kind)
+        )
+        body = text.body
+        opens_reply_page(client, body, invitation)
+
+    assert "…" not in body
+    fits_in_two_gsm_parts(body)
+
+
+# The thank-you and "we missed you" (records) are left out: with a council's address for the site they
+# leave out their privacy address even for ordinary names (a few characters over; trimming their wording
+# changes what tests/records/test_thank_texts.py holds, so it is not done here).
+@pytest.mark.parametrize("kind", KINDS + [f"change: {branch}" for branch in CHANGES] + ["action_link"])
+def test_every_text_with_ordinary_names_gives_the_privacy_address_and_the_names_whole(
+    client, council, world, kind
+):
+    named(council, world, title=ORDINARY_TITLE, venue=ORDINARY_VENUE)
+    invitation = texter(council, name=f"{ORDINARY_NAME} Jones")
+
+    if kind in OTHER_KINDS:
+        body = other_text(
+            kind, name=ORDINARY_NAME, title=ORDINARY_TITLE, venue=ORDINARY_VENUE, what="A later bus"
+        )
+    else:
+        text = (
+            notice(council, world, invitation, kind.removeprefix("change: "), Answer.YES)
+            if kind.startswith("change")
+            else text_of_kind(council, invitation, kind)
+        )
+        body = text.body
+        opens_reply_page(client, body, invitation)
+
+    assert privacy_address() in body
+    assert body.startswith(f"Hello {ORDINARY_NAME}, ") and "..." not in body
+    assert ORDINARY_TITLE in body or kind == "action_link"
+    fits_in_two_gsm_parts(body)
 
 
 # --- Sent end to end -------------------------------------------------------------------------------------
