@@ -59,6 +59,18 @@ def _texts_agreed_field() -> forms.BooleanField:
     return forms.BooleanField(label=_("They have agreed to get text messages"), required=False)
 
 
+class ServiceErrorsForm(forms.Form):
+    """A form whose service may refuse what it was given: ``show_errors`` puts the service's
+    ValidationError beside the fields it names, or at the top."""
+
+    def show_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+
+
 class ContactCleaning:
     """The email address and mobile number as every form of ours reads them."""
 
@@ -74,7 +86,7 @@ class ContactCleaning:
         return uk_mobile(value) if value else ""
 
 
-class InviteeForm(ContactCleaning, forms.Form):
+class InviteeForm(ContactCleaning, ServiceErrorsForm):
     """One person for a programme's list. A school coordinator may add only their own school's parents,
     carers and staff; the same rules as a CSV row (services.invitees.person_problems)."""
 
@@ -199,7 +211,7 @@ class InviteeForm(ContactCleaning, forms.Form):
         return cleaned
 
 
-class ContactForm(ContactCleaning, forms.Form):
+class ContactForm(ContactCleaning, ServiceErrorsForm):
     """Someone's email address and mobile number, to fix one that does not work (or add one). Saved by
     services.invitees.update_contact, whose problems are shown beside these fields."""
 
@@ -216,14 +228,6 @@ class ContactForm(ContactCleaning, forms.Form):
         }
         super().__init__(*args, **kwargs)
         self.invitee = invitee
-
-    def show_errors(self, error: ValidationError) -> None:
-        """Put the service's problems beside the fields they are about, or at the top."""
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
 
 
 # --- Editing a person (services.people; issue 17, part 1) ----------------------------------------------
@@ -278,14 +282,6 @@ class PersonForm(InviteeForm):
             "address": " ".join((data.get("address") or "").split()),
             "notes": (data.get("notes") or "").strip(),
         }
-
-    def show_errors(self, error: ValidationError) -> None:
-        """Put the service's problems beside the fields they are about, or at the top."""
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
 
 
 class UploadForm(forms.Form):
@@ -494,7 +490,7 @@ HOUSEHOLD_PLACES_HINT = _(
 )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(ServiceErrorsForm):
     """Someone's answer: for each session coming / can't come / not sure, and what would help them come.
 
     One field ``session_<pk>`` per session that can still be answered. The "I'll come to all of them"
@@ -735,12 +731,7 @@ class ReplyForm(forms.Form):
         return details
 
     def show_errors(self, error: ValidationError) -> None:
-        """Put an error from the service beside the field it is about, or at the top."""
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
+        super().show_errors(error)
         self._describe()
 
 
@@ -855,7 +846,7 @@ class ListFilterForm(forms.Form):
 # --- Merging two people who are one (services.merge; issue 17, part 3) --------------------------------
 
 
-class MergeForm(forms.Form):
+class MergeForm(ServiceErrorsForm):
     """For each detail that differs, whose value to keep (the kept person's chosen to start with, or
     the other's when the kept person has none); for each programme where both replied differently,
     which reply to keep, with nothing chosen: the facilitator must look."""
@@ -885,11 +876,3 @@ class MergeForm(forms.Form):
 
     def replies(self) -> dict[int, str]:
         return {row.programme.pk: self.cleaned_data[row.choice_name] for row in self.preview.reply_choices}
-
-    def show_errors(self, error: ValidationError) -> None:
-        """Put the service's problems beside the choices they are about, or at the top."""
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
