@@ -335,7 +335,7 @@ def test_login_form_with_errors_is_accessible(page, live_server, world):
     page.goto(_url(live_server, "login"))
 
     page.get_by_label("User name").fill("facilitator")
-    page.get_by_label("Password", exact=True).fill("not-the-password")
+    page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.locator(".alert-danger, .invalid-feedback").first).to_be_visible()

@@ -44,7 +44,7 @@ def test_facilitator_plans_a_programme_from_the_dashboard(page, live_server, wor
     page.goto(live_server.url + reverse("events:dashboard"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("Username").fill("facilitator")
+    page.get_by_label("User name").fill("facilitator")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
