@@ -54,7 +54,8 @@ from evaluations.models import Attendance
 from events.models import Programme
 from invitations.enums import Channel, PersonEvent
 from invitations.models import Invitation, Invitee, Reply, SessionAnswer
-from invitations.services.listing import fold, matcher
+from invitations.names import fold
+from invitations.services.listing import matcher
 from invitations.services.people import history
 from invitations.services.retention import SOMEONE, Anonymised, anonymise_people, erased
 
