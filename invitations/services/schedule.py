@@ -245,10 +245,6 @@ def sync_schedule(
     """
     now = now or timezone.now()
     sessions = list(programme.sessions.all())
-    people = programme.invitations.all() if only is None else programme.invitations.filter(pk__in=only)
-    invitations = list(
-        people.select_related("invitee__organisation", "reply").prefetch_related("reply__answers")
-    )
     rows = Message.objects.filter(invitation__programme=programme, kind__in=SCHEDULED_KINDS)
     if only is not None:
         rows = rows.filter(recipient_id__in=only)
@@ -269,6 +265,14 @@ def sync_schedule(
             "sent_at",
         ).order_by("version")
     }
+    # The people are read after their rows, never before: a bounce commits its row's failure and the
+    # person's new way together (delivery.mark_not_working), and this sync runs beside it unlocked (the
+    # dispatcher's prepare). Read the other way round, a row that failed could meet the way that had
+    # just failed, "working", and be followed by a new message to the address that does not work.
+    people = programme.invitations.all() if only is None else programme.invitations.filter(pk__in=only)
+    invitations = list(
+        people.select_related("invitee__organisation", "reply").prefetch_related("reply__answers")
+    )
     invitations_made: dict[int, list[Message]] = {}
     for (invitation_id, kind, _topic, _channel), row in existing.items():
         if kind == MessageKind.INVITATION:
