@@ -3,8 +3,12 @@
 import csv
 import io
 
+import pytest
 from django.http import HttpResponse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
+from core.csvsafe import csv_text
 from core.downloads import attachment, csv_response, csv_text_response, file_response
 
 
@@ -57,3 +61,27 @@ def test_bytes_made_now_are_a_named_download_or_inline():
     assert pdf["Content-Disposition"] == 'attachment; filename="letter-amina.pdf"'
     assert sheet["Content-Disposition"] == 'inline; filename="sign-in.pdf"'
     assert pdf.content == b"%PDF-1.7"
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 7700 900123", "'+44 7700 900123"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\r=1", "'\r=1"),
+        (-5, "'-5"),  # not text: made text first, then looked at
+        (mark_safe("=1"), "'=1"),  # a str of another class
+        (gettext_lazy("yes"), "yes"),  # a translation not yet made
+        (3, "3"),
+        ("", ""),
+        (None, ""),
+        ("Grace = Obi", "Grace = Obi"),  # only the first character counts
+    ],
+)
+def test_each_cell_that_starts_like_a_formula_is_written_as_text(cell, written):
+    text = csv_text(["Cell"], [[cell]])
+
+    assert list(csv.reader(io.StringIO(text[1:]))) == [["Cell"], [written]]
