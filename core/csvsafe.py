@@ -5,18 +5,18 @@ import io
 from collections.abc import Iterable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FIRST_OF_A_FORMULA = frozenset(FORMULA_STARTS)
+_FIRST_OF_A_FORMULA = frozenset(FORMULA_STARTS)  # each one character: the first is all that is looked at
 
 
 def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text[:1] in _FIRST_OF_A_FORMULA else text
 
 
 def _safe_row(row: Iterable[object]) -> list[str]:
-    """Each cell by safe_cell. Most cells are already text that needs nothing (their first character
-    is not a formula's), and are passed on without a call: at 2,000 rows of 14 cells that halves the
-    time of writing a file."""
+    """Each cell by safe_cell's test. Most cells are already text that needs nothing (their first
+    character is not a formula's), and are passed on without a call: at 2,000 rows of 14 cells that
+    halves the time of writing a file."""
     return [
         cell if isinstance(cell, str) and cell[:1] not in _FIRST_OF_A_FORMULA else safe_cell(cell)
         for cell in row
